@@ -1,0 +1,163 @@
+"""Indexing runs: upsert notices into the served generation, or rebuild a new one."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+
+from whoosh.writing import IndexWriter
+
+from .schema import to_document
+from .sources import Parsed, Rejected, Skipped, read_sources
+from .store import IndexHome, _fsync_tree
+
+#: Memory Whoosh may use for postings before it spills a run to disk.
+WRITER_LIMIT_MB = 256
+
+
+@dataclass
+class Summary:
+    """What an indexing run did; the CLI prints it and picks the exit status from it."""
+
+    read: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    skipped: int = 0
+    deleted: int = 0
+    seconds: float = 0.0
+    generation: str | None = None
+    switched: bool = False
+    rejections: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, object]:
+        """Return the summary as the contract's JSON object."""
+        out = asdict(self)
+        del out["rejections"]
+        return out
+
+
+Progress = Callable[[Summary], None]
+Reject = Callable[[str], None]
+
+
+def index_sources(home: IndexHome, paths: Iterable[str], *, rebuild: bool = False,
+                  lock_timeout: float = 30.0, on_progress: Progress | None = None,
+                  on_reject: Reject | None = None) -> Summary:
+    """Index every notice in `paths`; see the contract's `index` command.
+
+    Raises:
+        FileNotFoundError: a path does not exist (nothing is indexed).
+        IndexBusyError: another run holds the lock past `lock_timeout`.
+    """
+    started = time.monotonic()
+    summary = Summary()
+    items = read_sources(paths)
+    with home.locked(lock_timeout):
+        home.clean_up()
+        if rebuild or home.current_name() is None:
+            _build_generation(home, items, summary, on_progress, on_reject, strict=rebuild)
+        else:
+            _upsert(home, items, summary, on_progress, on_reject)
+    summary.seconds = round(time.monotonic() - started, 3)
+    return summary
+
+
+def delete_ids(home: IndexHome, ids: Iterable[str], *, lock_timeout: float = 30.0) -> list[str]:
+    """Delete notices by id from the served generation; return the ids that were unknown."""
+    unknown = []
+    with home.locked(lock_timeout):
+        ix = home.open()
+        with ix.searcher() as searcher:
+            present = {i: searcher.document_number(id=i) is not None for i in ids}
+        writer = ix.writer()
+        for notice_id, found in present.items():
+            if found:
+                writer.delete_by_term("id", notice_id)
+            else:
+                unknown.append(notice_id)
+        writer.commit()
+        _fsync_tree(home.current_path())
+    return unknown
+
+
+def _build_generation(home: IndexHome, items: Iterable[Parsed | Rejected | Skipped],
+                      summary: Summary, on_progress: Progress | None,
+                      on_reject: Reject | None, strict: bool) -> None:
+    name, ix = home.create_generation()
+    writer = ix.writer(limitmb=WRITER_LIMIT_MB)
+    try:
+        for notice in _notices(items, summary, on_progress, on_reject):
+            writer.add_document(**to_document(notice))
+            summary.added += 1
+    except BaseException:
+        writer.cancel()
+        home.discard(name)
+        raise
+    if strict and summary.rejected:
+        writer.cancel()
+        home.discard(name)
+        return
+    writer.commit()
+    home.switch_to(name)
+    home.clean_up()
+    summary.generation = name
+    summary.switched = True
+
+
+def _upsert(home: IndexHome, items: Iterable[Parsed | Rejected | Skipped], summary: Summary,
+            on_progress: Progress | None, on_reject: Reject | None) -> None:
+    ix = home.open()
+    with ix.reader() as reader:
+        known = dict(_column_pairs(reader, "id", "content_hash"))
+    writer: IndexWriter = ix.writer(limitmb=WRITER_LIMIT_MB)
+    try:
+        for notice in _notices(items, summary, on_progress, on_reject):
+            previous = known.get(notice.id)
+            if previous == notice.content_hash():
+                summary.unchanged += 1
+                continue
+            writer.update_document(**to_document(notice))
+            if previous is None:
+                summary.added += 1
+            else:
+                summary.updated += 1
+    except BaseException:
+        writer.cancel()
+        raise
+    if summary.added or summary.updated:
+        writer.commit()
+        _fsync_tree(home.current_path())
+    else:
+        writer.cancel()
+    summary.generation = home.current_name()
+
+
+def _notices(items: Iterable[Parsed | Rejected | Skipped], summary: Summary,
+             on_progress: Progress | None, on_reject: Reject | None):
+    last = time.monotonic()
+    for item in items:
+        if isinstance(item, Skipped):
+            summary.skipped += 1
+            continue
+        summary.read += 1
+        if isinstance(item, Rejected):
+            summary.rejected += 1
+            line = f"{item.origin}: {item.reason}"
+            summary.rejections.append(line)
+            if on_reject:
+                on_reject(line)
+            continue
+        yield item.notice
+        if on_progress and time.monotonic() - last >= 1.0:
+            last = time.monotonic()
+            on_progress(summary)
+
+
+def _column_pairs(reader, key_field: str, value_field: str):
+    keys = reader.column_reader(key_field)
+    values = reader.column_reader(value_field)
+    for docnum in reader.all_doc_ids():
+        yield keys[docnum], values[docnum]

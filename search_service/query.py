@@ -1,0 +1,84 @@
+"""Turn the parsed search-box syntax into Whoosh queries.
+
+Matching uses the bigram fields only, so a part matches exactly the notices
+that contain it as a run of characters (after normalisation). Ranking adds
+the jieba words of each part as optional terms, and boosts title matches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from whoosh import query as wq
+
+from . import querylang
+from .analysis import jieba_terms, ngram_terms
+from .schema import TEXT_FIELDS
+from .textnorm import is_han, normalise
+
+#: How much a match in each field counts; the title names what a notice is about.
+FIELD_BOOSTS = {"title": 4.0, "department": 1.5, "author": 1.5, "body": 1.0}
+WORD_BOOSTS = {"title_words": 2.0, "body_words": 1.0}
+
+
+@dataclass
+class Compiled:
+    """A query ready for Whoosh, and the strings to highlight in results."""
+
+    query: wq.Query | None  # None: every notice
+    needles: list[str]
+
+
+def compile_query(text: str) -> Compiled:
+    """Parse and compile a search-box query."""
+    tree = querylang.parse(text)
+    if tree is None:
+        return Compiled(None, [])
+    needles = []
+    for part in querylang.positive_texts(tree):
+        norm = normalise(part.text).strip()
+        if norm:
+            needles.append(norm)
+    return Compiled(_compile(tree), needles)
+
+
+def _compile(node: querylang.Node) -> wq.Query:
+    if isinstance(node, querylang.Text):
+        return _match_part(node)
+    if isinstance(node, querylang.Not):
+        return wq.AndNot(wq.Every(), _compile(node.node))
+    if isinstance(node, querylang.Or):
+        return wq.Or([_compile(n) for n in node.nodes])
+    positives = [_compile(n) for n in node.nodes if not isinstance(n, querylang.Not)]
+    negatives = [_compile(n.node) for n in node.nodes if isinstance(n, querylang.Not)]
+    positive: wq.Query = wq.And(positives) if positives else wq.Every()
+    if negatives:
+        return wq.AndNot(positive, wq.Or(negatives))
+    return positive
+
+
+def _match_part(part: querylang.Text) -> wq.Query:
+    terms = ngram_terms(part.text)
+    if not terms:
+        return wq.NullQuery
+    fields = (part.field,) if part.field else TEXT_FIELDS
+    alternatives = [_in_field(field, terms) for field in fields]
+    match = wq.Or(alternatives) if len(alternatives) > 1 else alternatives[0]
+    words = [w for w in jieba_terms(part.text) if len(w) > 1 or not is_han(w)]
+    scoped = {"title": "title_words", "body": "body_words"}
+    word_fields = [scoped[part.field]] if part.field in scoped else (
+        [] if part.field else list(WORD_BOOSTS))
+    bonus = [wq.Term(f, w, boost=WORD_BOOSTS[f]) for f in word_fields for w in words]
+    return wq.AndMaybe(match, wq.Or(bonus)) if bonus else match
+
+
+def _in_field(field: str, terms: list[str]) -> wq.Query:
+    boost = FIELD_BOOSTS[field]
+    if len(terms) > 1:
+        return wq.Phrase(field, terms, boost=boost)
+    term = terms[0]
+    if len(term) == 1 and is_han(term):
+        # A lone ideograph is indexed only where it stands alone; elsewhere it
+        # starts a bigram. (A bigram it ends is not found: documented limit.)
+        return wq.Or([wq.Term(field, term, boost=boost), wq.Prefix(field, term, boost=boost)])
+    return wq.Term(field, term, boost=boost)

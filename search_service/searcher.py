@@ -1,0 +1,227 @@
+"""Answer searches from the served generation, reopening it when it changes."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from whoosh.searching import Searcher
+
+from . import explore, highlight
+from .doctable import DocTable
+from .errors import InvalidQueryError, NotFoundError
+from .query import compile_query
+from .schema import from_stored
+from .store import IndexHome
+
+MAX_QUERY_CHARS = 200
+MAX_WINDOW = 10_000
+SORTS = ("relevance", "newest", "oldest")
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """One search, as the HTTP API and the CLI take it."""
+
+    q: str = ""
+    departments: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()
+    years: tuple[str, ...] = ()
+    months: tuple[str, ...] = ()
+    date_from: str | None = None
+    date_to: str | None = None
+    sort: str | None = None
+    page: int = 1
+    size: int = 10
+    facet_size: int = 50
+
+    def validate(self) -> None:
+        """Raise InvalidQueryError when the request cannot be answered as asked."""
+        if len(self.q) > MAX_QUERY_CHARS:
+            raise InvalidQueryError(
+                f"q is {len(self.q)} characters long; at most {MAX_QUERY_CHARS} are allowed")
+        if self.sort is not None and self.sort not in SORTS:
+            raise InvalidQueryError(f"sort must be one of {', '.join(SORTS)}")
+        if not 1 <= self.size <= 100:
+            raise InvalidQueryError("size must be between 1 and 100")
+        if self.page < 1:
+            raise InvalidQueryError("page must be 1 or more")
+        if self.page * self.size > MAX_WINDOW:
+            raise InvalidQueryError(
+                f"page × size must be at most {MAX_WINDOW}; narrow the query instead")
+        if not 1 <= self.facet_size <= 500:
+            raise InvalidQueryError("facet_size must be between 1 and 500")
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise InvalidQueryError("date_from is after date_to")
+
+
+class Snapshot:
+    """One open generation: a Whoosh searcher and its columns."""
+
+    def __init__(self, home: IndexHome):
+        self.name = home.current_name() or ""
+        self.index = home.open()
+        self.searcher: Searcher = self.index.searcher()
+        self.table = DocTable.load(self.searcher.reader())
+        self.generation = f"{self.name}.{self.index.latest_generation()}"
+
+    def is_current(self, home: IndexHome) -> bool:
+        """Return True while this is still the served generation at its latest commit."""
+        return home.current_name() == self.name and self.searcher.up_to_date()
+
+
+class NoticeSearcher:
+    """Searches, notices and statistics over an index home; safe to share across threads."""
+
+    def __init__(self, home: IndexHome, reload_interval: float = 1.0):
+        self.home = home
+        self.reload_interval = reload_interval
+        self._snapshot: Snapshot | None = None
+        self._checked = 0.0
+        self._lock = threading.Lock()
+
+    def snapshot(self) -> Snapshot:
+        """Return the served generation, reopened when it changed since the last check."""
+        now = time.monotonic()
+        snap = self._snapshot
+        if snap is not None and now - self._checked < self.reload_interval:
+            return snap
+        with self._lock:
+            snap = self._snapshot
+            if snap is None or not snap.is_current(self.home):
+                snap = self._snapshot = Snapshot(self.home)
+            self._checked = now
+            return snap
+
+    def search(self, req: SearchRequest) -> dict[str, object]:
+        """Return the contract's search response for a request."""
+        started = time.perf_counter()
+        req.validate()
+        snap = self.snapshot()
+        table = snap.table
+        compiled = compile_query(req.q)
+        sort = req.sort or ("relevance" if req.q.strip() else "newest")
+        if compiled.query is None and sort == "relevance":
+            sort = "newest"  # nothing to rank by
+        scores: dict[int, float] = {}
+        if compiled.query is None:
+            matched: Iterable[int] = table.live
+        elif sort == "relevance":
+            results = snap.searcher.search(compiled.query, limit=None)
+            scores = {docnum: score for score, docnum in results.top_n}
+            matched = scores.keys()
+        else:
+            matched = snap.searcher.docs_for_query(compiled.query)
+        hits, facets = _filter_and_count(table, matched, req)
+        if sort == "relevance":
+            ordered = sorted(hits, key=lambda n: (-scores[n], table.ids[n]))
+        else:
+            order = table.newest if sort == "newest" else table.oldest
+            hit_set = set(hits)
+            ordered = [n for n in order if n in hit_set]
+        start = (req.page - 1) * req.size
+        page = ordered[start:start + req.size]
+        return {
+            "q": req.q, "page": req.page, "size": req.size, "sort": sort,
+            "total": len(hits),
+            "took_ms": round((time.perf_counter() - started) * 1000, 2),
+            "hits": [_hit(snap, n, scores.get(n) if sort == "relevance" else None,
+                          compiled.needles) for n in page],
+            "facets": {name: _top(counter, req.facet_size) for name, counter in facets.items()},
+        }
+
+    def notice(self, notice_id: str) -> dict[str, object]:
+        """Return one notice by id; raise NotFoundError when it is not indexed."""
+        snap = self.snapshot()
+        docnum = snap.table.position.get(notice_id)
+        if docnum is None:
+            raise NotFoundError(f"no notice with id {notice_id!r}")
+        return from_stored(snap.searcher.stored_fields(docnum))
+
+    def suggest(self, q: str, size: int = 10) -> dict[str, object]:
+        """Return completions for a partly typed query."""
+        return explore.suggest(self.snapshot(), q, size)
+
+    def related(self, notice_id: str, size: int = 10) -> dict[str, object]:
+        """Return notices on the same matter as one notice; NotFoundError when unknown."""
+        snap = self.snapshot()
+        if notice_id not in snap.table.position:
+            raise NotFoundError(f"no notice with id {notice_id!r}")
+        return explore.related(snap, notice_id, size)
+
+    def stats(self) -> dict[str, object]:
+        """Return document and metadata counts of the served generation."""
+        snap = self.snapshot()
+        table = snap.table
+        dates = [table.dates[n] for n in table.live if table.dates[n]]
+        return {
+            "documents": len(table),
+            "generation": snap.generation,
+            "departments": len({table.departments[n] for n in table.live} - {None}),
+            "authors": len({table.authors[n] for n in table.live} - {None}),
+            "date_min": min(dates) if dates else None,
+            "date_max": max(dates) if dates else None,
+        }
+
+
+def _filter_and_count(table: DocTable, matched: Iterable[int],
+                      req: SearchRequest) -> tuple[list[int], dict[str, Counter]]:
+    """Apply the filters and count facets; department and author facets are disjunctive."""
+    depts, authors = set(req.departments), set(req.authors)
+    years, months = set(req.years), set(req.months)
+    lo, hi = req.date_from, req.date_to
+    hits: list[int] = []
+    dept_count: Counter = Counter()
+    author_count: Counter = Counter()
+    year_count: Counter = Counter()
+    month_count: Counter = Counter()
+    for n in matched:
+        if table.ids[n] is None:
+            continue
+        date = table.dates[n]
+        if years or months or lo or hi:
+            if date is None:
+                continue
+            if (years and date[:4] not in years) or (months and date[:7] not in months):
+                continue
+            if (lo and date < lo) or (hi and date > hi):
+                continue
+        dept, author = table.departments[n], table.authors[n]
+        dept_ok = not depts or dept in depts
+        author_ok = not authors or author in authors
+        if author_ok and dept is not None:
+            dept_count[dept] += 1
+        if dept_ok and author is not None:
+            author_count[author] += 1
+        if dept_ok and author_ok:
+            hits.append(n)
+            if date is not None:
+                year_count[date[:4]] += 1
+                month_count[date[:7]] += 1
+    return hits, {"department": dept_count, "author": author_count,
+                  "year": year_count, "month": month_count}
+
+
+def _top(counter: Counter, size: int) -> list[dict[str, object]]:
+    items = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:size]
+    return [{"value": value, "count": count} for value, count in items]
+
+
+def _hit(snap: Snapshot, docnum: int, score: float | None,
+         needles: list[str]) -> dict[str, object]:
+    stored = snap.searcher.stored_fields(docnum)
+    title = stored.get("title") or ""
+    return {
+        "id": stored["id"],
+        "title": title,
+        "title_html": highlight.highlight_title(title, needles),
+        "snippet_html": highlight.snippet(stored.get("body") or "", needles),
+        "date": stored.get("date"),
+        "department": stored.get("department"),
+        "author": stored.get("author"),
+        "url": stored.get("url"),
+        "score": round(score, 4) if score is not None else None,
+    }

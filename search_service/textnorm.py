@@ -1,0 +1,68 @@
+"""Character normalisation shared by indexing, querying and highlighting.
+
+Every mapping here is one character to one character, so an offset into the
+normalised text is the same offset into the original: highlights computed on
+normalised text land on the original characters.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+#: Characters that real scrapes use as spaces: NBSP, ideographic space, the
+#: typographic spaces, zero-width no-break space, narrow NBSP, medium math space.
+SPACES = "\u00a0\u3000\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a" \
+    "\u202f\u205f\ufeff\t\r\x0b\x0c"
+
+
+def _build_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    for ch in SPACES:
+        table[ord(ch)] = " "
+    # Full-width ASCII variants (！ to ～) and their half-width forms.
+    for code in range(0xFF01, 0xFF5F):
+        table[code] = chr(code - 0xFEE0)
+    # Latin, Greek and Cyrillic case folding where it stays one character.
+    for code in range(0x41, 0x2000):
+        ch = chr(code if code not in table else ord(table[code]))
+        lower = ch.lower()
+        if lower != ch and len(lower) == 1:
+            table[code] = lower
+    for code in range(0xFF21, 0xFF3B):  # full-width A-Z straight to a-z
+        table[code] = chr(code - 0xFEE0).lower()
+    return table
+
+
+_TABLE = _build_table()
+
+
+def normalise(text: str) -> str:
+    """Return text with width, space and case variants folded, length unchanged."""
+    return text.translate(_TABLE)
+
+
+def is_han(ch: str) -> bool:
+    """Return True for a CJK ideograph (the characters jieba and the n-grams work on)."""
+    code = ord(ch)
+    return (
+        0x4E00 <= code <= 0x9FFF
+        or 0x3400 <= code <= 0x4DBF
+        or 0xF900 <= code <= 0xFAFF
+        or 0x20000 <= code <= 0x3134F
+        or code == 0x3007  # 〇, the ideographic zero in dates
+    )
+
+
+def is_word_char(ch: str) -> bool:
+    """Return True for letters and digits outside the CJK ideographs."""
+    return ch.isalnum() and not is_han(ch)
+
+
+def is_space(ch: str) -> bool:
+    """Return True for any kind of space, NBSP and ideographic space included."""
+    return ch.isspace() or unicodedata.category(ch) == "Zs"
+
+
+def collapse_spaces(text: str) -> str:
+    """Return text with every run of space variants as one ASCII space, stripped."""
+    return " ".join(normalise(text).split())
