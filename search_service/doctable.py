@@ -6,7 +6,9 @@ and date sort at query time a loop over integers, with no stored-field reads.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from whoosh.reading import IndexReader
 
@@ -35,18 +37,15 @@ class DocTable:
         authors: list[str | None] = [None] * size
         dates: list[str | None] = [None] * size
         keys = [NO_DATE] * size
-        id_col = reader.column_reader("id")
-        dept_col = reader.column_reader("department_facet")
-        author_col = reader.column_reader("author_facet")
-        date_col = reader.column_reader("date")
-        key_col = reader.column_reader("date_key")
-        live = list(reader.all_doc_ids())
-        for n in live:
-            ids[n] = id_col[n]
-            departments[n] = dept_col[n] or None
-            authors[n] = author_col[n] or None
-            dates[n] = date_col[n] or None
-            keys[n] = key_col[n] if dates[n] else NO_DATE
+        live: list[int] = []
+        for leaf, offset, docnum in leaf_docs(reader):
+            n = offset + docnum
+            live.append(n)
+            ids[n] = leaf["id"][docnum]
+            departments[n] = leaf["department_facet"][docnum] or None
+            authors[n] = leaf["author_facet"][docnum] or None
+            dates[n] = leaf["date"][docnum] or None
+            keys[n] = leaf["date_key"][docnum] if dates[n] else NO_DATE
         by_id = sorted(live, key=lambda n: ids[n] or "")
         dated = [n for n in by_id if keys[n] != NO_DATE]
         undated = [n for n in by_id if keys[n] == NO_DATE]
@@ -57,3 +56,19 @@ class DocTable:
 
     def __len__(self) -> int:
         return len(self.live)
+
+
+COLUMNS = ("id", "department_facet", "author_facet", "date", "date_key", "content_hash")
+
+
+def leaf_docs(reader: IndexReader) -> Iterator[tuple[dict[str, Any], int, int]]:
+    """Yield (column readers of a segment, its docnum offset, live docnum in it).
+
+    Columns are read per segment: whoosh3's MultiColumnReader mis-maps document
+    numbers when an index has several segments (an IndexError after a
+    multi-process build).
+    """
+    for leaf, offset in reader.leaf_readers():
+        columns = {name: leaf.column_reader(name) for name in COLUMNS}
+        for docnum in leaf.all_doc_ids():
+            yield columns, offset, docnum
