@@ -1,0 +1,68 @@
+"""Time a full rebuild of the shared corpus; report the index size and peak memory.
+
+Usage: python bench/index_corpus.py [--index-dir DIR] [--jieba-baseline]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _util import CORPUS, dir_size, machine  # noqa: E402
+
+from search_service import analysis  # noqa: E402
+from search_service.indexer import index_sources  # noqa: E402
+from search_service.settings import REPO_INDEX  # noqa: E402
+from search_service.store import IndexHome  # noqa: E402
+
+
+def jieba_baseline(corpus: Path) -> float:
+    """Seconds for single-process jieba cut_for_search over every title and body."""
+    import jieba
+
+    with open(corpus / "notices.jsonl", encoding="utf-8") as handle:
+        records = [json.loads(line) for line in handle]
+    started = time.perf_counter()
+    for record in records:
+        for _ in jieba.cut_for_search(record["title"]):
+            pass
+        for _ in jieba.cut_for_search(record["body"]):
+            pass
+    return round(time.perf_counter() - started, 1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--index-dir", type=Path)
+    parser.add_argument("--jieba-baseline", action="store_true")
+    args = parser.parse_args()
+    index_dir = args.index_dir or Path(tempfile.mkdtemp(prefix="bench-index-"))
+    analysis.load_dictionaries(REPO_INDEX)
+    home = IndexHome(index_dir)
+    started = time.perf_counter()
+    summary = index_sources(home, [CORPUS / "notices.jsonl"], rebuild=True)
+    seconds = time.perf_counter() - started
+    peak_kb = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                  resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    out = {
+        "benchmark": "index_corpus", **machine(),
+        "documents": summary.added, "rejected": summary.rejected,
+        "rebuild_seconds": round(seconds, 1),
+        "index_bytes": dir_size(home.current_path()),
+        "peak_rss_mb_per_process": round(peak_kb / 1024),
+        "index_dir": str(index_dir),
+    }
+    if args.jieba_baseline:
+        out["jieba_cut_for_search_seconds"] = jieba_baseline(CORPUS)
+        out["rebuild_vs_jieba"] = round(seconds / out["jieba_cut_for_search_seconds"], 2)
+    print(json.dumps(out, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+"""Search semantics on real notices, in process: recall, precision, ranking, sorts."""
+
+from __future__ import annotations
+
+import pytest
+
+from search_service.errors import InvalidQueryError, NotFoundError
+from search_service.searcher import SearchRequest
+
+SEED = "seed-changxingdao-2024-08-20"
+
+
+def _ids(searcher, **kwargs) -> list[str]:
+    result = searcher.search(SearchRequest(size=100, **kwargs))
+    return [hit["id"] for hit in result["hits"]]
+
+
+def _containing(records: dict[str, dict], part: str) -> set[str]:
+    keys = ("title", "body", "department", "author")
+    return {i for i, r in records.items() if any(part in (r[k] or "") for k in keys)}
+
+
+@pytest.mark.parametrize("run", [
+    "整改工",        # crosses a word boundary inside 整改工作
+    "凤民",          # two characters of a name jieba has never seen (赵凤民)
+    "兴岛",          # part of the dictionary word 长兴岛
+    "技术开发",      # inside 经济技术开发区
+    "韩雨",          # the author field
+    "党群工作部",    # the department field
+])
+def test_a_run_finds_the_sample_whatever_jieba_does(small_searcher, small_records, run) -> None:
+    assert SEED in _ids(small_searcher, q=run)
+    assert set(_ids(small_searcher, q=run)) == _containing(small_records, run)
+
+
+def test_runs_at_fixed_offsets_of_real_text_find_exactly_the_containing_notices(
+        small_searcher, small_records) -> None:
+    checked = 0
+    for notice_id in sorted(small_records)[::3]:
+        body = small_records[notice_id]["body"]
+        for offset in (len(body) // 5, len(body) // 2):
+            run = body[offset:offset + 3]
+            if len(run) == 3 and all("\u4e00" <= c <= "\u9fff" for c in run):
+                assert set(_ids(small_searcher, q=run)) == _containing(small_records, run), run
+                checked += 1
+    assert checked >= 10
+
+
+def test_scattered_words_are_not_a_match_for_a_run(small_searcher, small_records) -> None:
+    # 加强 and 领导 (jieba's words of 加强领导) are both in 20 other bodies;
+    # only the sample has the run itself, so only the sample is a hit.
+    scattered = {i for i, r in small_records.items()
+                 if "加强" in r["body"] and "领导" in r["body"]} - {SEED}
+    assert len(scattered) == 20
+    assert _ids(small_searcher, q="加强领导") == [SEED]
+
+
+def test_title_matches_rank_first(small_searcher) -> None:
+    result = small_searcher.search(SearchRequest(q="巡视"))
+    assert result["hits"][0]["id"] == SEED  # 巡视 in its title, twice
+    scores = [hit["score"] for hit in result["hits"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_full_width_and_ascii_punctuation_match_each_other(small_searcher) -> None:
+    # The sample is scraped with ASCII commas; a reader pastes a full-width one.
+    assert _ids(small_searcher, q="根据省委部署，8月14日") == [SEED]
+    assert _ids(small_searcher, q="根据省委部署,8月14日") == [SEED]
+
+
+def test_query_syntax(small_searcher, small_records) -> None:
+    mfa = {i for i in small_records if i.startswith("mfa-")}
+    assert set(_ids(small_searcher, q="-外交部")) == set(small_records) - _containing(
+        small_records, "外交部")
+    assert set(_ids(small_searcher, q="department:外交部")) == mfa
+    assert _ids(small_searcher, q="title:巡视") == [SEED]
+    assert set(_ids(small_searcher, q="巡视 OR 发言人")) == (
+        _containing(small_records, "巡视") | _containing(small_records, "发言人"))
+    assert _ids(small_searcher, q='"赵凤民" 韩雨') == [SEED]
+
+
+def test_empty_query_sorts_newest_first_with_undated_last(small_searcher, small_records) -> None:
+    result = small_searcher.search(SearchRequest(size=100))
+    assert result["sort"] == "newest" and result["total"] == 38
+    expected = sorted((r for r in small_records.values() if r["date"]), key=lambda r: r["id"])
+    expected = sorted(expected, key=lambda r: r["date"], reverse=True)
+    undated = sorted(i for i, r in small_records.items() if not r["date"])
+    assert [h["id"] for h in result["hits"]] == [r["id"] for r in expected] + undated
+    assert all(hit["score"] is None for hit in result["hits"])
+
+
+def test_validation_errors_are_domain_errors(small_searcher) -> None:
+    with pytest.raises(InvalidQueryError, match="at most 200"):
+        small_searcher.search(SearchRequest(q="巡" * 201))
+    with pytest.raises(InvalidQueryError, match="page × size"):
+        small_searcher.search(SearchRequest(page=1001, size=10))
+    with pytest.raises(NotFoundError):
+        small_searcher.notice("no-such-id")
+
+
+def test_notice_round_trips_every_field(small_searcher, small_records) -> None:
+    assert small_searcher.notice(SEED) == small_records[SEED]
