@@ -173,6 +173,8 @@ def create_app(settings: Settings | None = None,
     app.req_options.media_handlers[falcon.MEDIA_JSON] = json_handler
     app.resp_options.media_handlers[falcon.MEDIA_JSON] = json_handler
     app.req_options.strip_url_path_trailing_slash = True
+    # A search form submits empty fields (department=&sort=): treat them as absent.
+    app.req_options.keep_blank_qs_values = False
     app.add_route("/", PageResource())
     app.add_route("/search", SearchResource(searcher))
     app.add_route("/notices/{notice_id}", NoticeResource(searcher))

@@ -81,8 +81,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InvalidQueryError as exc:
         _err(f"search-service: {exc}")
         return EXIT_USAGE
-    except (IndexBusyError, NoIndexError, PermissionError) as exc:
+    except (IndexBusyError, NoIndexError) as exc:
         _err(f"search-service: {exc}")
+        return EXIT_CANNOT_RUN
+    except OSError as exc:  # an index directory that cannot be written or read
+        _err(f"search-service: cannot use the index: {exc}")
         return EXIT_CANNOT_RUN
 
 

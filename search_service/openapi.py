@@ -1,0 +1,158 @@
+"""The OpenAPI 3 description of every route, served at /openapi.json."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from . import __version__
+
+Q_SYNTAX = (
+    "The query, at most 200 characters; empty for all notices, newest first. Matches title, "
+    "body, department and author. Parts separated by spaces (ASCII or U+3000) must all match; "
+    "any run of Chinese characters finds every notice that contains it. \"…\", “…” or ＂…＂: an "
+    "exact phrase. -part: exclude (a hyphen inside a part is text). OR (capitals) between "
+    "parts; ( ) group; title:, body:, department:, author: scope a part. Anything else is text."
+)
+
+
+def _param(name: str, description: str, schema: dict[str, Any], *, where: str = "query",
+           repeat: bool = False, required: bool = False) -> dict[str, Any]:
+    if repeat:
+        schema = {"type": "array", "items": schema}
+    out: dict[str, Any] = {"name": name, "in": where, "description": description,
+                           "required": required or where == "path", "schema": schema}
+    if repeat:
+        out.update(style="form", explode=True)
+    return out
+
+
+def _int(minimum: int, maximum: int, default: int) -> dict[str, Any]:
+    return {"type": "integer", "minimum": minimum, "maximum": maximum, "default": default}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+ERRORS = {
+    "400": _json(_ref("Error"), "An invalid parameter; `description` says which and why."),
+    "404": _json(_ref("Error"), "No such notice or route."),
+    "503": _json(_ref("Error"), "No index has been built yet."),
+}
+NOTICE_ID = _param("notice_id", "The notice's id.", {"type": "string"}, where="path")
+STRING = {"type": "string"}
+NULLABLE = {"type": "string", "nullable": True}
+
+
+def _object(properties: dict[str, Any], required: list[str] | None = None,
+            extra: bool = False) -> dict[str, Any]:
+    return {"type": "object", "properties": properties,
+            "required": required or list(properties), "additionalProperties": extra}
+
+
+SCHEMAS: dict[str, Any] = {
+    "Error": _object({"title": STRING, "description": STRING}),
+    "Notice": _object({"id": STRING, "title": STRING, "date": {**NULLABLE, "format": "date"},
+                       "department": NULLABLE, "author": NULLABLE, "url": NULLABLE,
+                       "body": {"type": "string", "description": "Paragraphs separated by \\n."}},
+                      extra=True),
+    "Hit": _object({
+        "id": STRING, "title": STRING,
+        "title_html": {"type": "string", "description": "Escaped title; matches in <em>."},
+        "snippet_html": {"type": "string",
+                         "description": "Escaped fragments of the body; matches in <em>."},
+        "date": NULLABLE, "department": NULLABLE, "author": NULLABLE, "url": NULLABLE,
+        "score": {"type": "number", "nullable": True,
+                  "description": "Relevance; null when sorted by date."}}),
+    "FacetValue": _object({"value": STRING, "count": {"type": "integer"}}),
+    "Facets": _object({name: {"type": "array", "items": _ref("FacetValue")}
+                       for name in ("department", "author", "year", "month")}),
+    "SearchResponse": _object({
+        "q": STRING, "page": {"type": "integer"}, "size": {"type": "integer"},
+        "sort": {"type": "string", "enum": ["relevance", "newest", "oldest"]},
+        "total": {"type": "integer"}, "took_ms": {"type": "number"},
+        "hits": {"type": "array", "items": _ref("Hit")}, "facets": _ref("Facets")}),
+    "Related": _object({
+        "id": STRING, "title": STRING, "date": NULLABLE, "department": NULLABLE,
+        "score": {"type": "number"},
+        "reasons": {"type": "object", "additionalProperties": True, "description":
+                    "Why it is related: shared_terms (key words both share), "
+                    "same_department."}}),
+    "RelatedResponse": _object({"id": STRING,
+                                "related": {"type": "array", "items": _ref("Related")}}),
+    "SuggestResponse": _object({"q": STRING, "suggestions": {"type": "array", "items": _object(
+        {"text": STRING, "count": {"type": "integer"}})}}),
+    "Health": _object({"status": {"type": "string", "enum": ["ok"]},
+                       "documents": {"type": "integer"}, "generation": STRING}),
+}
+
+SEARCH_PARAMS = [
+    _param("q", Q_SYNTAX, {"type": "string", "maxLength": 200, "default": ""}),
+    _param("department", "Only notices from these departments (OR-ed; a comma is part of "
+           "a value).", STRING, repeat=True),
+    _param("author", "Only notices by these authors (OR-ed).", STRING, repeat=True),
+    _param("year", "Only notices dated in these years, YYYY (OR-ed).",
+           {"type": "string", "pattern": r"^\d{4}$"}, repeat=True),
+    _param("month", "Only notices dated in these months, YYYY-MM (OR-ed).",
+           {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$"}, repeat=True),
+    _param("date_from", "First date, inclusive; undated notices are outside every range.",
+           {"type": "string", "format": "date"}),
+    _param("date_to", "Last date, inclusive.", {"type": "string", "format": "date"}),
+    _param("sort", "relevance (default with a query), newest (default without), oldest. "
+           "Ties break by id; undated notices come last.",
+           {"type": "string", "enum": ["relevance", "newest", "oldest"]}),
+    _param("page", "Page from 1; page × size at most 10,000.", _int(1, 10_000, 1)),
+    _param("size", "Hits per page.", _int(1, 100, 10)),
+    _param("facet_size", "Values per facet.", _int(1, 500, 50)),
+]
+
+
+@cache
+def openapi_document() -> dict[str, Any]:
+    """Return the OpenAPI document (built once)."""
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "search_service", "version": __version__,
+                 "description": "Full-text search of Chinese government notices."},
+        "paths": {
+            "/search": {"get": {
+                "summary": "Ranked, filtered, faceted and highlighted search.",
+                "parameters": SEARCH_PARAMS,
+                "responses": {"200": _json(_ref("SearchResponse"), "The hits and facets."),
+                              "400": ERRORS["400"], "503": ERRORS["503"]}}},
+            "/notices/{notice_id}": {"get": {
+                "summary": "One notice, every field.", "parameters": [NOTICE_ID],
+                "responses": {"200": _json(_ref("Notice"), "The notice."),
+                              "404": ERRORS["404"], "503": ERRORS["503"]}}},
+            "/notices/{notice_id}/related": {"get": {
+                "summary": "Notices on the same matter, best first, never the notice itself.",
+                "parameters": [NOTICE_ID, _param("size", "How many.", _int(1, 50, 10))],
+                "responses": {"200": _json(_ref("RelatedResponse"), "Related notices."),
+                              **ERRORS}}},
+            "/suggest": {"get": {
+                "summary": "Completions for a search box, ranked by notices found.",
+                "parameters": [
+                    _param("q", "What was typed so far.", {"type": "string", "maxLength": 50}),
+                    _param("size", "How many.", _int(1, 50, 10))],
+                "responses": {"200": _json(_ref("SuggestResponse"), "Suggestions."),
+                              "400": ERRORS["400"], "503": ERRORS["503"]}}},
+            "/health": {"get": {
+                "summary": "Liveness and the served generation.",
+                "responses": {"200": _json(_ref("Health"), "Serving."),
+                              "503": ERRORS["503"]}}},
+            "/openapi.json": {"get": {
+                "summary": "This document.",
+                "responses": {"200": {"description": "OpenAPI 3 JSON.",
+                                      "content": {"application/json": {}}}}}},
+            "/": {"get": {
+                "summary": "The search page for people.",
+                "responses": {"200": {"description": "HTML.",
+                                      "content": {"text/html": {}}}}}},
+        },
+        "components": {"schemas": SCHEMAS},
+    }
