@@ -12,7 +12,9 @@ Q_SYNTAX = (
     "body, department and author. Parts separated by spaces (ASCII or U+3000) must all match; "
     "any run of Chinese characters finds every notice that contains it. \"…\", “…” or ＂…＂: an "
     "exact phrase. -part: exclude (a hyphen inside a part is text). OR (capitals) between "
-    "parts; ( ) group; title:, body:, department:, author: scope a part. Anything else is text."
+    "parts; ( ) group; title:, body:, department:, author: scope a part (any other name: is "
+    "text). A query of exclusions only excludes from all notices. Anything that does not parse "
+    "(unbalanced quotes or brackets) is text and never fails."
 )
 
 
@@ -66,8 +68,8 @@ SCHEMAS: dict[str, Any] = {
         "title_html": {"type": "string", "description": "Escaped title; matches in <em>."},
         "snippet_html": {"type": "string",
                          "description": "Escaped fragments of the body; matches in <em>."},
-        "date": NULLABLE, "department": NULLABLE, "author": NULLABLE, "url": NULLABLE,
-        "score": {"type": "number", "nullable": True,
+        "date": {**NULLABLE, "format": "date"}, "department": NULLABLE, "author": NULLABLE,
+        "url": NULLABLE, "score": {"type": "number", "nullable": True,
                   "description": "Relevance; null when sorted by date."}}),
     "FacetValue": _object({"value": STRING, "count": {"type": "integer"}}),
     "Facets": _object({name: {"type": "array", "items": _ref("FacetValue")}
@@ -77,16 +79,21 @@ SCHEMAS: dict[str, Any] = {
         "sort": {"type": "string", "enum": ["relevance", "newest", "oldest"]},
         "total": {"type": "integer"}, "took_ms": {"type": "number"},
         "hits": {"type": "array", "items": _ref("Hit")}, "facets": _ref("Facets")}),
+    "Reasons": _object({
+        "shared_terms": {"type": "array", "items": STRING,
+                         "description": "Key terms of the notice that this one shares."},
+        "same_department": {"type": "string",
+                            "description": "Present when both come from this department."}},
+        required=["shared_terms"], extra=True),
     "Related": _object({
-        "id": STRING, "title": STRING, "date": NULLABLE, "department": NULLABLE,
-        "score": {"type": "number"},
-        "reasons": {"type": "object", "additionalProperties": True, "description":
-                    "Why it is related: shared_terms (key words both share), "
-                    "same_department."}}),
+        "id": STRING, "title": NULLABLE, "date": {**NULLABLE, "format": "date"},
+        "department": NULLABLE, "score": {"type": "number"}, "reasons": _ref("Reasons")}),
     "RelatedResponse": _object({"id": STRING,
                                 "related": {"type": "array", "items": _ref("Related")}}),
-    "SuggestResponse": _object({"q": STRING, "suggestions": {"type": "array", "items": _object(
-        {"text": STRING, "count": {"type": "integer"}})}}),
+    "Suggestion": _object({"text": STRING, "count": {
+        "type": "integer", "description": "How many notices searching for text finds."}}),
+    "SuggestResponse": _object({"q": STRING,
+                                "suggestions": {"type": "array", "items": _ref("Suggestion")}}),
     "Health": _object({"status": {"type": "string", "enum": ["ok"]},
                        "documents": {"type": "integer"}, "generation": STRING}),
 }
@@ -95,20 +102,22 @@ SEARCH_PARAMS = [
     _param("q", Q_SYNTAX, {"type": "string", "maxLength": 200, "default": ""}),
     _param("department", "Only notices from these departments (OR-ed; a comma is part of "
            "a value).", STRING, repeat=True),
-    _param("author", "Only notices by these authors (OR-ed).", STRING, repeat=True),
+    _param("author", "Only notices by these authors (OR-ed; a comma is part of a value).",
+           STRING, repeat=True),
     _param("year", "Only notices dated in these years, YYYY (OR-ed).",
            {"type": "string", "pattern": r"^\d{4}$"}, repeat=True),
     _param("month", "Only notices dated in these months, YYYY-MM (OR-ed).",
            {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$"}, repeat=True),
-    _param("date_from", "First date, inclusive; undated notices are outside every range.",
+    _param("date_from", "First date, inclusive, YYYY-MM-DD; undated notices are outside "
+           "every range.",
            {"type": "string", "format": "date"}),
-    _param("date_to", "Last date, inclusive.", {"type": "string", "format": "date"}),
+    _param("date_to", "Last date, inclusive, YYYY-MM-DD.", {"type": "string", "format": "date"}),
     _param("sort", "relevance (default with a query), newest (default without), oldest. "
            "Ties break by id; undated notices come last.",
            {"type": "string", "enum": ["relevance", "newest", "oldest"]}),
-    _param("page", "Page from 1; page × size at most 10,000.", _int(1, 10_000, 1)),
-    _param("size", "Hits per page.", _int(1, 100, 10)),
-    _param("facet_size", "Values per facet.", _int(1, 500, 50)),
+    _param("page", "Page from 1; page × size at most 10,000 (else 400).", _int(1, 10_000, 1)),
+    _param("size", "Hits per page, 1–100.", _int(1, 100, 10)),
+    _param("facet_size", "Values per facet, 1–500.", _int(1, 500, 50)),
 ]
 
 
@@ -121,38 +130,43 @@ def openapi_document() -> dict[str, Any]:
                  "description": "Full-text search of Chinese government notices."},
         "paths": {
             "/search": {"get": {
+                "operationId": "search",
                 "summary": "Ranked, filtered, faceted and highlighted search.",
                 "parameters": SEARCH_PARAMS,
                 "responses": {"200": _json(_ref("SearchResponse"), "The hits and facets."),
                               "400": ERRORS["400"], "503": ERRORS["503"]}}},
             "/notices/{notice_id}": {"get": {
-                "summary": "One notice, every field.", "parameters": [NOTICE_ID],
+                "operationId": "getNotice", "summary": "One notice, every field.",
+                "parameters": [NOTICE_ID],
                 "responses": {"200": _json(_ref("Notice"), "The notice."),
                               "404": ERRORS["404"], "503": ERRORS["503"]}}},
             "/notices/{notice_id}/related": {"get": {
+                "operationId": "relatedNotices",
                 "summary": "Notices on the same matter, best first, never the notice itself.",
-                "parameters": [NOTICE_ID, _param("size", "How many.", _int(1, 50, 10))],
+                "parameters": [NOTICE_ID, _param("size", "How many related notices at most.",
+                                                 _int(1, 50, 10))],
                 "responses": {"200": _json(_ref("RelatedResponse"), "Related notices."),
                               **ERRORS}}},
             "/suggest": {"get": {
+                "operationId": "suggest",
                 "summary": "Completions for a search box, ranked by notices found.",
                 "parameters": [
-                    _param("q", "What was typed so far.", {"type": "string", "maxLength": 50}),
-                    _param("size", "How many.", _int(1, 50, 10))],
+                    _param("q", "What was typed so far, at most 50 characters; empty gives none.",
+                           {"type": "string", "maxLength": 50, "default": ""}),
+                    _param("size", "How many suggestions at most.", _int(1, 50, 10))],
                 "responses": {"200": _json(_ref("SuggestResponse"), "Suggestions."),
                               "400": ERRORS["400"], "503": ERRORS["503"]}}},
             "/health": {"get": {
-                "summary": "Liveness and the served generation.",
+                "operationId": "health", "summary": "Liveness and the served generation.",
                 "responses": {"200": _json(_ref("Health"), "Serving."),
                               "503": ERRORS["503"]}}},
             "/openapi.json": {"get": {
-                "summary": "This document.",
-                "responses": {"200": {"description": "OpenAPI 3 JSON.",
-                                      "content": {"application/json": {}}}}}},
+                "operationId": "openapi", "summary": "This document.",
+                "responses": {"200": _json({"type": "object"}, "OpenAPI 3 JSON.")}}},
             "/": {"get": {
-                "summary": "The search page for people.",
-                "responses": {"200": {"description": "HTML.",
-                                      "content": {"text/html": {}}}}}},
+                "operationId": "searchPage", "summary": "The search page for people.",
+                "responses": {"200": {"description": "A self-contained HTML page.",
+                                      "content": {"text/html": {"schema": STRING}}}}}},
         },
         "components": {"schemas": SCHEMAS},
     }
