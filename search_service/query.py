@@ -13,6 +13,7 @@ from whoosh import query as wq
 
 from . import querylang
 from .analysis import jieba_terms, ngram_terms
+from .runquery import Run
 from .schema import TEXT_FIELDS
 from .textnorm import is_han, normalise
 
@@ -75,7 +76,7 @@ def _match_part(part: querylang.Text) -> wq.Query:
 def _in_field(field: str, terms: list[str]) -> wq.Query:
     boost = FIELD_BOOSTS[field]
     if len(terms) > 1:
-        return wq.Phrase(field, terms, boost=boost)
+        return Run(field, terms, boost=boost)
     term = terms[0]
     if len(term) == 1 and is_han(term):
         # A lone ideograph is indexed only where it stands alone; elsewhere it

@@ -11,7 +11,7 @@ from falcon.testing import TestClient
 
 from search_service.app import create_app
 from search_service.settings import Settings
-from search_service.textnorm import is_han
+from search_service.textnorm import is_han, normalise
 
 SAMPLE = "seed-changxingdao-2024-08-20"
 SAMPLE_TITLE = "省委第九巡视组向长兴岛经济技术开发区党工委反馈巡视情况"
@@ -50,7 +50,10 @@ def all_ids(client: TestClient, params) -> list[str]:
 
 
 def containing(records: dict, text: str, fields=TEXT_FIELDS) -> set[str]:
-    return {i for i, r in records.items() if any(text in (r.get(f) or "") for f in fields)}
+    # Containment after the documented folding (width, case, spaces, traditional script).
+    text = normalise(text)
+    return {i for i, r in records.items()
+            if any(text in normalise(r.get(f) or "") for f in fields)}
 
 
 def han_run(text: str, start: int, length: int) -> str:
