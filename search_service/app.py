@@ -19,6 +19,7 @@ from .openapi import openapi_document
 from .searcher import NoticeSearcher, SearchRequest
 from .settings import Settings
 from .store import IndexHome
+from .synonyms import SynonymWatcher
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +112,7 @@ class HealthResource:
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         stats = self.searcher.stats()
         resp.media = {"status": "ok", "documents": stats["documents"],
-                      "generation": stats["generation"]}
+                      "generation": stats["generation"], "cache": self.searcher.cache.stats()}
 
 
 class OpenAPIResource:
@@ -167,7 +168,10 @@ def create_app(settings: Settings | None = None,
     settings = settings or Settings.from_env()
     analysis.load_dictionaries(settings.dict_dir)
     if searcher is None:
-        searcher = NoticeSearcher(IndexHome(settings.index_dir), settings.reload_interval)
+        searcher = NoticeSearcher(
+            IndexHome(settings.index_dir), settings.reload_interval, background=True,
+            synonyms=SynonymWatcher(settings.dict_dir / "synonyms.txt", settings.reload_interval),
+            cache_size=settings.cache_size)
     app = falcon.App()
     json_handler = falcon.media.JSONHandler(dumps=orjson.dumps, loads=orjson.loads)
     app.req_options.media_handlers[falcon.MEDIA_JSON] = json_handler

@@ -16,6 +16,7 @@ from .indexer import Summary, delete_ids, index_sources
 from .searcher import SORTS, NoticeSearcher, SearchRequest
 from .settings import Settings
 from .store import IndexHome
+from .synonyms import SynonymWatcher
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_CANNOT_RUN = 0, 1, 2, 3
 
@@ -124,7 +125,8 @@ def _search(args: argparse.Namespace, settings: Settings, home: IndexHome) -> in
         q=args.query, departments=tuple(args.department), authors=tuple(args.author),
         years=tuple(args.year), months=tuple(args.month), date_from=args.date_from,
         date_to=args.date_to, sort=args.sort, page=args.page, size=args.size)
-    result = NoticeSearcher(home).search(request)
+    synonyms = SynonymWatcher(settings.dict_dir / "synonyms.txt")
+    result = NoticeSearcher(home, synonyms=synonyms).search(request)
     if args.json:
         print(orjson.dumps(result).decode())
         return EXIT_OK

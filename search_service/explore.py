@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,7 @@ from .textnorm import is_han, normalise
 if TYPE_CHECKING:
     from .searcher import Snapshot
 
+_PINYIN = re.compile(r"[a-z' ]+")
 #: Key terms taken from a notice to find related ones.
 KEY_TERMS = 12
 #: Characters of a body read for key terms: the opening says what a notice is about.
@@ -29,6 +31,11 @@ def suggest(snap: Snapshot, q: str, size: int) -> dict[str, object]:
         return out
     reader = snap.searcher.reader()
     candidates: Counter = Counter()
+    if _PINYIN.fullmatch(prefix):
+        # Full pinyin or initials (xszg → 巡视整改), from this generation's words.
+        corrector = snap.corrector()
+        for word, df in corrector.complete(prefix.replace(" ", ""), size * 3) if corrector else ():
+            candidates[word] = df
     for field in ("title_words", "body_words"):
         for word in _expand(reader, field, prefix, limit=2000):
             if word != prefix and len(word) > len(prefix):

@@ -78,7 +78,13 @@ SCHEMAS: dict[str, Any] = {
         "q": STRING, "page": {"type": "integer"}, "size": {"type": "integer"},
         "sort": {"type": "string", "enum": ["relevance", "newest", "oldest"]},
         "total": {"type": "integer"}, "took_ms": {"type": "number"},
-        "hits": {"type": "array", "items": _ref("Hit")}, "facets": _ref("Facets")}),
+        "hits": {"type": "array", "items": _ref("Hit")}, "facets": _ref("Facets"),
+        "did_you_mean": {**NULLABLE, "description":
+                         "A correction of q (pinyin, homophone typo) made only of indexed "
+                         "words; null when none."},
+        "corrected_from": {**NULLABLE, "description":
+                           "Set to q when q found nothing and the hits are those of "
+                           "did_you_mean instead; else null."}}),
     "Reasons": _object({
         "shared_terms": {"type": "array", "items": STRING,
                          "description": "Key terms of the notice that this one shares."},
@@ -95,7 +101,10 @@ SCHEMAS: dict[str, Any] = {
     "SuggestResponse": _object({"q": STRING,
                                 "suggestions": {"type": "array", "items": _ref("Suggestion")}}),
     "Health": _object({"status": {"type": "string", "enum": ["ok"]},
-                       "documents": {"type": "integer"}, "generation": STRING}),
+                       "documents": {"type": "integer"}, "generation": STRING,
+                       "cache": {"type": "object", "additionalProperties": True,
+                                 "description": "This worker's result cache: size, capacity, "
+                                 "hits, misses, hit_rate."}}),
 }
 
 SEARCH_PARAMS = [

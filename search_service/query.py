@@ -15,6 +15,7 @@ from . import querylang
 from .analysis import jieba_terms, ngram_terms
 from .runquery import Run
 from .schema import TEXT_FIELDS
+from .synonyms import SynonymTable
 from .textnorm import is_han, normalise
 
 #: How much a match in each field counts; the title names what a notice is about.
@@ -30,28 +31,33 @@ class Compiled:
     needles: list[str]
 
 
-def compile_query(text: str) -> Compiled:
-    """Parse and compile a search-box query."""
+def compile_query(text: str, synonyms: SynonymTable | None = None) -> Compiled:
+    """Parse and compile a search-box query; each part also matches its synonyms."""
     tree = querylang.parse(text)
     if tree is None:
         return Compiled(None, [])
+    table = synonyms or SynonymTable()
     needles = []
     for part in querylang.positive_texts(tree):
         norm = normalise(part.text).strip()
         if norm:
             needles.append(norm)
-    return Compiled(_compile(tree), needles)
+            needles.extend(table.alternatives(norm))
+    return Compiled(_compile(tree, table), needles)
 
 
-def _compile(node: querylang.Node) -> wq.Query:
+def _compile(node: querylang.Node, table: SynonymTable) -> wq.Query:
     if isinstance(node, querylang.Text):
-        return _match_part(node)
+        alternatives = [node] + [querylang.Text(alt, node.field, node.phrase)
+                                 for alt in table.alternatives(node.text)]
+        matches = [_match_part(part) for part in alternatives]
+        return wq.Or(matches) if len(matches) > 1 else matches[0]
     if isinstance(node, querylang.Not):
-        return wq.AndNot(wq.Every(), _compile(node.node))
+        return wq.AndNot(wq.Every(), _compile(node.node, table))
     if isinstance(node, querylang.Or):
-        return wq.Or([_compile(n) for n in node.nodes])
-    positives = [_compile(n) for n in node.nodes if not isinstance(n, querylang.Not)]
-    negatives = [_compile(n.node) for n in node.nodes if isinstance(n, querylang.Not)]
+        return wq.Or([_compile(n, table) for n in node.nodes])
+    positives = [_compile(n, table) for n in node.nodes if not isinstance(n, querylang.Not)]
+    negatives = [_compile(n.node, table) for n in node.nodes if isinstance(n, querylang.Not)]
     positive: wq.Query = wq.And(positives) if positives else wq.Every()
     if negatives:
         return wq.AndNot(positive, wq.Or(negatives))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 import threading
 import time
 from collections import Counter
@@ -11,15 +13,28 @@ from dataclasses import dataclass
 from whoosh.searching import Searcher
 
 from . import explore, highlight
+from .cache import ResultCache
+from .correction import Corrector
 from .doctable import DocTable
 from .errors import InvalidQueryError, NotFoundError
 from .query import compile_query
 from .schema import from_stored
 from .store import IndexHome
+from .synonyms import SynonymTable, SynonymWatcher
+
+log = logging.getLogger(__name__)
 
 MAX_QUERY_CHARS = 200
 MAX_WINDOW = 10_000
 SORTS = ("relevance", "newest", "oldest")
+#: Corrections are looked for when a query finds fewer notices than this, or is
+#: all Latin letters (pinyin): a query that finds plenty was most likely meant.
+CORRECT_BELOW = 5
+_LATIN = re.compile(r"[A-Za-z' ]+")
+
+
+def _latin(q: str) -> bool:
+    return bool(_LATIN.fullmatch(q.strip()))
 
 
 @dataclass(frozen=True)
@@ -59,14 +74,38 @@ class SearchRequest:
 
 
 class Snapshot:
-    """One open generation: a Whoosh searcher and its columns."""
+    """One open generation: a Whoosh searcher, its columns and its spelling corrector."""
 
-    def __init__(self, home: IndexHome):
+    def __init__(self, home: IndexHome, background: bool = False):
         self.name = home.current_name() or ""
         self.index = home.open()
         self.searcher: Searcher = self.index.searcher()
         self.table = DocTable.load(self.searcher.reader())
         self.generation = f"{self.name}.{self.index.latest_generation()}"
+        self._corrector: Corrector | None = None
+        self._corrector_lock = threading.Lock()
+        self._background = background
+        if background:
+            # Building takes seconds on the corpus (pinyin of every indexed word):
+            # answer without corrections meanwhile rather than stall a request.
+            threading.Thread(target=self._build_corrector, daemon=True).start()
+
+    def corrector(self) -> Corrector | None:
+        """Return this generation's corrector (None while a background build runs)."""
+        if self._background or self._corrector is not None:
+            return self._corrector
+        return self._build_corrector()
+
+    def _build_corrector(self) -> Corrector | None:
+        with self._corrector_lock:
+            if self._corrector is not None:
+                return self._corrector
+            try:
+                # Its own reader: Whoosh's file handles are not safe across threads.
+                self._corrector = Corrector.from_reader(self.index.reader())
+            except Exception:  # a corrector is an extra; never fail searches over it
+                log.exception("could not build the spelling corrector")
+            return self._corrector
 
     def is_current(self, home: IndexHome) -> bool:
         """Return True while this is still the served generation at its latest commit."""
@@ -76,9 +115,14 @@ class Snapshot:
 class NoticeSearcher:
     """Searches, notices and statistics over an index home; safe to share across threads."""
 
-    def __init__(self, home: IndexHome, reload_interval: float = 1.0):
+    def __init__(self, home: IndexHome, reload_interval: float = 1.0,
+                 background: bool = False, synonyms: SynonymWatcher | None = None,
+                 cache_size: int = 0):
         self.home = home
         self.reload_interval = reload_interval
+        self.background = background
+        self.synonyms = synonyms
+        self.cache = ResultCache(cache_size)
         self._snapshot: Snapshot | None = None
         self._checked = 0.0
         self._lock = threading.Lock()
@@ -92,46 +136,43 @@ class NoticeSearcher:
         with self._lock:
             snap = self._snapshot
             if snap is None or not snap.is_current(self.home):
-                snap = self._snapshot = Snapshot(self.home)
+                snap = self._snapshot = Snapshot(self.home, self.background)
             self._checked = now
             return snap
 
     def search(self, req: SearchRequest) -> dict[str, object]:
-        """Return the contract's search response for a request."""
+        """Return the contract's search response, with a correction when one is found."""
         started = time.perf_counter()
         req.validate()
         snap = self.snapshot()
-        table = snap.table
-        compiled = compile_query(req.q)
-        sort = req.sort or ("relevance" if req.q.strip() else "newest")
-        if compiled.query is None and sort == "relevance":
-            sort = "newest"  # nothing to rank by
-        scores: dict[int, float] = {}
-        if compiled.query is None:
-            matched: Iterable[int] = table.live
-        elif sort == "relevance":
-            results = snap.searcher.search(compiled.query, limit=None)
-            scores = {docnum: score for score, docnum in results.top_n}
-            matched = scores.keys()
-        else:
-            matched = snap.searcher.docs_for_query(compiled.query)
-        hits, facets = _filter_and_count(table, matched, req)
-        if sort == "relevance":
-            ordered = sorted(hits, key=lambda n: (-scores[n], table.ids[n]))
-        else:
-            order = table.newest if sort == "newest" else table.oldest
-            hit_set = set(hits)
-            ordered = [n for n in order if n in hit_set]
-        start = (req.page - 1) * req.size
-        page = ordered[start:start + req.size]
-        return {
-            "q": req.q, "page": req.page, "size": req.size, "sort": sort,
-            "total": len(hits),
-            "took_ms": round((time.perf_counter() - started) * 1000, 2),
-            "hits": [_hit(snap, n, scores.get(n) if sort == "relevance" else None,
-                          compiled.needles) for n in page],
-            "facets": {name: _top(counter, req.facet_size) for name, counter in facets.items()},
-        }
+        table = self.synonyms.table() if self.synonyms else None
+        # Keyed by the synonym table too: editing synonyms.txt changes answers.
+        key = (req, table)
+        cached = self.cache.get(snap.generation, key)
+        if cached is not None:
+            return {**cached, "took_ms": round((time.perf_counter() - started) * 1000, 2)}
+        result = self._search(snap, req, table)
+        result["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
+        if result["did_you_mean"] is None and snap.corrector() is None:
+            return result  # the corrector was still being built: do not cache its absence
+        self.cache.put(snap.generation, key, result)
+        return result
+
+    def _search(self, snap: Snapshot, req: SearchRequest,
+                table: SynonymTable | None) -> dict[str, object]:
+        result = _run(snap, req, req.q, table)
+        corrector = None
+        if req.q.strip() and (result["total"] < CORRECT_BELOW or _latin(req.q)):
+            corrector = snap.corrector()
+        suggestion = corrector.correct(req.q) if corrector else None
+        result["did_you_mean"] = suggestion
+        result["corrected_from"] = None
+        if suggestion and result["total"] == 0:
+            corrected = _run(snap, req, suggestion, table)
+            if corrected["total"]:
+                result.update({k: corrected[k] for k in ("sort", "total", "hits", "facets")})
+                result["corrected_from"] = req.q
+        return result
 
     def notice(self, notice_id: str) -> dict[str, object]:
         """Return one notice by id; raise NotFoundError when it is not indexed."""
@@ -165,6 +206,41 @@ class NoticeSearcher:
             "date_min": min(dates) if dates else None,
             "date_max": max(dates) if dates else None,
         }
+
+
+def _run(snap: Snapshot, req: SearchRequest, q: str,
+         synonyms: SynonymTable | None) -> dict[str, object]:
+    """Match, filter, count, order and highlight one query over a snapshot."""
+    table = snap.table
+    compiled = compile_query(q, synonyms)
+    sort = req.sort or ("relevance" if q.strip() else "newest")
+    if compiled.query is None and sort == "relevance":
+        sort = "newest"  # nothing to rank by
+    scores: dict[int, float] = {}
+    if compiled.query is None:
+        matched: Iterable[int] = table.live
+    elif sort == "relevance":
+        results = snap.searcher.search(compiled.query, limit=None)
+        scores = {docnum: score for score, docnum in results.top_n}
+        matched = scores.keys()
+    else:
+        matched = snap.searcher.docs_for_query(compiled.query)
+    hits, facets = _filter_and_count(table, matched, req)
+    if sort == "relevance":
+        ordered = sorted(hits, key=lambda n: (-scores[n], table.ids[n]))
+    else:
+        order = table.newest if sort == "newest" else table.oldest
+        hit_set = set(hits)
+        ordered = [n for n in order if n in hit_set]
+    start = (req.page - 1) * req.size
+    page = ordered[start:start + req.size]
+    return {
+        "q": req.q, "page": req.page, "size": req.size, "sort": sort, "total": len(hits),
+        "took_ms": 0.0,
+        "hits": [_hit(snap, n, scores.get(n) if sort == "relevance" else None,
+                      compiled.needles) for n in page],
+        "facets": {name: _top(counter, req.facet_size) for name, counter in facets.items()},
+    }
 
 
 def _filter_and_count(table: DocTable, matched: Iterable[int],

@@ -29,6 +29,8 @@ SETTINGS = (
     Setting("SEARCH_SERVICE_TIMEOUT", "30", "Seconds before gunicorn restarts a stuck worker."),
     Setting("SEARCH_SERVICE_RELOAD_INTERVAL", "1.0",
             "Seconds between checks for a newly indexed or rebuilt generation."),
+    Setting("SEARCH_SERVICE_CACHE_SIZE", "512",
+            "Search responses each worker keeps for repeated queries (0: no cache)."),
     Setting("SEARCH_SERVICE_LOCK_TIMEOUT", "30",
             "Seconds an indexing run waits for another run's lock before giving up (exit 3)."),
 )
@@ -44,6 +46,7 @@ class Settings:
     workers: int
     timeout: int
     reload_interval: float
+    cache_size: int
     lock_timeout: float
 
     @classmethod
@@ -58,6 +61,7 @@ class Settings:
             "workers": int(raw["SEARCH_SERVICE_WORKERS"]),
             "timeout": int(raw["SEARCH_SERVICE_TIMEOUT"]),
             "reload_interval": float(raw["SEARCH_SERVICE_RELOAD_INTERVAL"]),
+            "cache_size": int(raw["SEARCH_SERVICE_CACHE_SIZE"]),
             "lock_timeout": float(raw["SEARCH_SERVICE_LOCK_TIMEOUT"]),
         }
         names = {f.name for f in fields(cls)}

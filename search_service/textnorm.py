@@ -3,6 +3,13 @@
 Every mapping here is one character to one character, so an offset into the
 normalised text is the same offset into the original: highlights computed on
 normalised text land on the original characters.
+
+Traditional characters fold to simplified ones character by character, with the
+single-character conversions of OpenCC's ``t2s`` (phrase conversions that change
+length are not usable here). A few characters that are also valid simplified
+characters fold too (乾→干, 於→于, 後→后, 麵→面 …): harmless, because the same fold
+runs on the indexed text and on the query. An OpenCC upgrade that changes
+this table needs a reindex.
 """
 
 from __future__ import annotations
@@ -13,6 +20,32 @@ import unicodedata
 #: typographic spaces, zero-width no-break space, narrow NBSP, medium math space.
 SPACES = "\u00a0\u3000\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a" \
     "\u202f\u205f\ufeff\t\r\x0b\x0c"
+
+
+#: The ranges converted with OpenCC: CJK Extension A, the unified ideographs and
+#: the compatibility ideographs (豈 U+F900 → 岂, 更 U+F901 → 更 U+66F4 …).
+T2S_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
+
+
+def _generate_t2s_table() -> dict[int, str]:
+    """Return {code point: simplified character} from OpenCC t2s, one character at a time."""
+    import opencc  # a declared dependency: fail loudly rather than index without the fold
+
+    converter = opencc.OpenCC("t2s.json")
+    table: dict[int, str] = {}
+    for first, last in T2S_RANGES:
+        for code in range(first, last + 1):
+            simp = converter.convert(chr(code))
+            if len(simp) == 1 and simp != chr(code):
+                table[code] = simp
+    # Follow chains (薴→苧→苎) to the end, so that normalise is idempotent.
+    for code, simp in table.items():
+        seen = {code}
+        while ord(simp) in table and ord(simp) not in seen:
+            seen.add(ord(simp))
+            simp = table[ord(simp)]
+        table[code] = simp
+    return table
 
 
 def _build_table() -> dict[int, str]:
@@ -30,6 +63,7 @@ def _build_table() -> dict[int, str]:
             table[code] = lower
     for code in range(0xFF21, 0xFF3B):  # full-width A-Z straight to a-z
         table[code] = chr(code - 0xFEE0).lower()
+    table.update(_generate_t2s_table())
     return table
 
 
@@ -37,7 +71,10 @@ _TABLE = _build_table()
 
 
 def normalise(text: str) -> str:
-    """Return text with width, space and case variants folded, length unchanged."""
+    """Return text with width, space, case and traditional/simplified variants folded.
+
+    The length is unchanged: character i of the result comes from character i of text.
+    """
     return text.translate(_TABLE)
 
 
