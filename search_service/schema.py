@@ -15,6 +15,7 @@ from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 
 from .analysis import JiebaTokenizer, NgramTokenizer
 from .notice import FIELDS, Notice
+from .textnorm import collapse_spaces
 
 #: The fields a query part matches, with their n-gram fields' names.
 TEXT_FIELDS = ("title", "body", "department", "author")
@@ -33,6 +34,8 @@ def build_schema() -> Schema:
         department=TEXT(analyzer=ngrams, stored=True, phrase=True),
         author=TEXT(analyzer=ngrams, stored=True, phrase=True),
         title_words=TEXT(analyzer=words, phrase=False),
+        # The whole normalised title as one term: a query that is a title finds it first.
+        title_key=ID(),
         body_words=TEXT(analyzer=words, phrase=False),
         department_facet=ID(sortable=True),
         author_facet=ID(sortable=True),
@@ -51,6 +54,7 @@ def to_document(notice: Notice) -> dict[str, object]:
         "title": notice.title,
         "body": notice.body,
         "title_words": notice.title,
+        "title_key": title_key(notice.title),
         "body_words": notice.body,
         "content_hash": notice.content_hash(),
         "date_key": int(notice.date.replace("-", "")) if notice.date else NO_DATE,
@@ -68,6 +72,11 @@ def to_document(notice: Notice) -> dict[str, object]:
     if notice.extra:
         doc["extra"] = json.dumps(notice.extra, ensure_ascii=False)
     return doc
+
+
+def title_key(text: str) -> str:
+    """Return the exact-title key of a title or a query: normalised, spaces collapsed."""
+    return collapse_spaces(text)
 
 
 def from_stored(stored: dict[str, object]) -> dict[str, object]:

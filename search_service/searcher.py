@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from . import explore, highlight
@@ -18,7 +19,7 @@ from .correction import Corrector
 from .doctable import DocTable
 from .errors import InvalidQueryError, NotFoundError
 from .query import compile_query
-from .schema import from_stored
+from .schema import from_stored, title_key
 from .store import IndexHome
 from .synonyms import SynonymTable, SynonymWatcher
 
@@ -30,6 +31,8 @@ SORTS = ("relevance", "newest", "oldest")
 #: Corrections are looked for when a query finds fewer notices than this, or is
 #: all Latin letters (pinyin): a query that finds plenty was most likely meant.
 CORRECT_BELOW = 5
+#: Score added (before BM25's own scale) when the query is exactly a notice's title.
+TITLE_MATCH_BOOST = 100.0
 _LATIN = re.compile(r"[A-Za-z' ]+")
 
 
@@ -220,7 +223,12 @@ def _run(snap: Snapshot, req: SearchRequest, q: str,
     if compiled.query is None:
         matched: Iterable[int] = table.live
     elif sort == "relevance":
-        results = snap.searcher.search(compiled.query, limit=None)
+        ranked = compiled.query
+        if "title_key" in snap.searcher.schema:
+            # A query that is a notice's whole title names that notice.
+            exact = wq.Term("title_key", title_key(q), boost=TITLE_MATCH_BOOST)
+            ranked = wq.AndMaybe(ranked, exact)
+        results = snap.searcher.search(ranked, limit=None)
         scores = {docnum: score for score, docnum in results.top_n}
         matched = scores.keys()
     else:

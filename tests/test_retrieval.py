@@ -84,3 +84,23 @@ def test_no_correction_for_a_query_that_finds_what_it_says(searcher) -> None:
 def test_typeahead_takes_chinese_pinyin_and_initials(searcher, typed) -> None:
     texts = [s["text"] for s in searcher.suggest(typed, 10)["suggestions"]]
     assert "巡视整改" in texts
+
+
+def test_a_query_that_is_a_title_finds_that_notice_first(corpus_dir, tmp_path) -> None:
+    # 城市道路管理条例 (国务院) against 上海市城市道路管理条例, which says the words more often.
+    import json
+
+    from search_service.indexer import index_sources
+    from search_service.store import IndexHome
+
+    wanted = {"law-bc5b6b730363", "law-e498c9679a32"}
+    with open(corpus_dir / "notices.jsonl", encoding="utf-8") as handle:
+        records = [r for r in map(json.loads, handle) if r["id"] in wanted]
+    source = tmp_path / "two.jsonl"
+    source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records),
+                      encoding="utf-8")
+    home = IndexHome(tmp_path / "index")
+    index_sources(home, [source])
+    searcher = NoticeSearcher(home, reload_interval=0)
+    hits = searcher.search(SearchRequest(q="城市道路管理条例"))["hits"]
+    assert [h["title"] for h in hits] == ["城市道路管理条例", "上海市城市道路管理条例"]
