@@ -21,6 +21,8 @@ from .textnorm import is_han, normalise
 #: How much a match in each field counts; the title names what a notice is about.
 FIELD_BOOSTS = {"title": 4.0, "department": 1.5, "author": 1.5, "body": 1.0}
 WORD_BOOSTS = {"title_words": 2.0, "body_words": 1.0}
+#: Extra weight when the parts of a query occur side by side, in the order typed.
+PROXIMITY_BOOST = 2.0
 
 
 @dataclass
@@ -43,7 +45,22 @@ def compile_query(text: str, synonyms: SynonymTable | None = None) -> Compiled:
         if norm:
             needles.append(norm)
             needles.extend(table.alternatives(norm))
-    return Compiled(_compile(tree, table), needles)
+    return Compiled(_with_proximity(tree, _compile(tree, table)), needles)
+
+
+def _with_proximity(tree: querylang.Node, match: wq.Query) -> wq.Query:
+    """Rank notices where the parts stand together (住房公积金 提取 → 住房公积金提取) higher."""
+    if not isinstance(tree, querylang.And):
+        return match
+    parts = [n for n in tree.nodes if isinstance(n, querylang.Text) and n.field is None]
+    if len(parts) < 2 or len(parts) != len(tree.nodes):
+        return match
+    terms = ngram_terms("".join(p.text for p in parts))
+    if len(terms) < 2:
+        return match
+    together = [Run(field, terms, boost=FIELD_BOOSTS[field] * PROXIMITY_BOOST)
+                for field in ("title", "body")]
+    return wq.AndMaybe(match, wq.Or(together))
 
 
 def _compile(node: querylang.Node, table: SynonymTable) -> wq.Query:
