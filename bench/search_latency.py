@@ -35,6 +35,31 @@ def in_process(index_dir: Path, qs: list[str]) -> dict[str, object]:
     return {"open_ms": round(open_ms, 1), **summary(times)}
 
 
+def suggest_prefixes(qs: list[str]) -> list[str]:
+    """Keystroke prefixes: the first 1-3 characters of each query, and pinyin initials."""
+    from pypinyin import Style, lazy_pinyin
+
+    prefixes = []
+    for q in qs:
+        word = q.split()[0]
+        prefixes.extend(word[:n] for n in (1, 2, 3) if len(word) >= n)
+        prefixes.append("".join(lazy_pinyin(word[:4], style=Style.FIRST_LETTER)))
+    return prefixes
+
+
+def suggest_in_process(index_dir: Path, qs: list[str]) -> dict[str, object]:
+    searcher = NoticeSearcher(IndexHome(index_dir), reload_interval=60)
+    started = time.perf_counter()
+    searcher.snapshot().corrector()  # built once per generation (in the background in serve)
+    build_ms = (time.perf_counter() - started) * 1000
+    times = []
+    for prefix in suggest_prefixes(qs):
+        started = time.perf_counter()
+        searcher.suggest(prefix, 10)
+        times.append((time.perf_counter() - started) * 1000)
+    return {"corrector_build_ms": round(build_ms), **summary(times)}
+
+
 def over_http(index_dir: Path, qs: list[str]) -> dict[str, object]:
     proc, url = start_server(index_dir)
     try:
@@ -61,6 +86,7 @@ def main() -> None:
     out = {"benchmark": "search_latency", **machine(), "queries": len(qs),
            "documents": NoticeSearcher(IndexHome(args.index_dir)).stats()["documents"],
            "in_process": in_process(args.index_dir, qs),
+           "suggest_in_process": suggest_in_process(args.index_dir, qs),
            "http_sequential": over_http(args.index_dir, qs)}
     print(json.dumps(out, ensure_ascii=False))
 

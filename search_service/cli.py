@@ -1,4 +1,4 @@
-"""The `search-service` command line: index, delete, search, serve, stats, analyze."""
+"""The `search-service` command line: index, delete, rollback, search, serve, stats, analyze."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ import orjson
 
 from . import analysis
 from .errors import IndexBusyError, InvalidQueryError, NoIndexError
-from .indexer import Summary, delete_ids, index_sources
+from .indexer import Summary, delete_ids, index_sources, rollback
 from .searcher import SORTS, NoticeSearcher, SearchRequest
 from .settings import Settings
-from .store import IndexHome
+from .store import IndexHome, NoPreviousGenerationError
 from .synonyms import SynonymWatcher
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_CANNOT_RUN = 0, 1, 2, 3
@@ -31,11 +31,17 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("index", parents=[common], help="index notices from files or directories")
     p.add_argument("--rebuild", action="store_true",
                    help="build a complete new index from exactly these sources, then switch")
+    p.add_argument("--prune", action="store_true",
+                   help="also delete indexed notices not read from these sources (give the "
+                   "complete set); skipped when anything is rejected")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     p.add_argument("sources", nargs="+", metavar="SOURCE")
 
     p = sub.add_parser("delete", parents=[common], help="remove notices by id")
     p.add_argument("ids", nargs="+", metavar="ID")
+
+    sub.add_parser("rollback", parents=[common],
+                   help="serve the previous generation again (undo the last rebuild)")
 
     p = sub.add_parser("search", parents=[common], help="search like GET /search")
     p.add_argument("--json", action="store_true", help="print the same JSON as GET /search")
@@ -74,7 +80,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .serve import serve
             serve(settings)
             return EXIT_OK
-        analysis.load_dictionaries(settings.dict_dir)
+        if args.command != "rollback":  # it reads no text: spare it loading jieba
+            analysis.load_dictionaries(settings.dict_dir)
         return COMMANDS[args.command](args, settings, home)
     except FileNotFoundError as exc:
         _err(f"search-service: {exc.strerror or 'not found'}: {exc.filename}")
@@ -95,20 +102,29 @@ def _err(line: str) -> None:
 
 
 def _index(args: argparse.Namespace, settings: Settings, home: IndexHome) -> int:
-    def progress(s: Summary) -> None:
-        _err(f"indexing: read {s.read}, added {s.added}, updated {s.updated}, "
-             f"unchanged {s.unchanged}, rejected {s.rejected}")
+    def progress(s: Summary, final: bool = False) -> None:
+        end = f", deleted {s.deleted} in {s.seconds:.1f} s" if final else ""
+        _err(f"indexing: {'done: ' if final else ''}read {s.read}, added {s.added}, "
+             f"updated {s.updated}, unchanged {s.unchanged}, rejected {s.rejected}{end}")
 
-    summary = index_sources(home, args.sources, rebuild=args.rebuild,
+    # A rebuild holds exactly its sources already, so --prune adds nothing to it.
+    prune = args.prune and not args.rebuild
+    summary = index_sources(home, args.sources, rebuild=args.rebuild, prune=prune,
                             lock_timeout=settings.lock_timeout,
                             on_progress=progress, on_reject=_err)
+    # Runs shorter than the progress interval would otherwise log no progress at all.
+    progress(summary, final=True)
+    if prune and summary.rejected:
+        _err(f"search-service: not pruning: {summary.rejected} rejected, and a rejected "
+             "record's notice would be deleted; fix the sources and run again")
     if args.json:
         print(orjson.dumps(summary.to_dict()).decode())
     else:
         note = "" if not args.rebuild or summary.switched else " (not switched: old index kept)"
         print(f"read {summary.read}, added {summary.added}, updated {summary.updated}, "
               f"unchanged {summary.unchanged}, rejected {summary.rejected}, "
-              f"skipped {summary.skipped} files in {summary.seconds:.1f} s{note}")
+              f"skipped {summary.skipped} files, deleted {summary.deleted} "
+              f"in {summary.seconds:.1f} s{note}")
     return EXIT_REJECTED if summary.rejected else EXIT_OK
 
 
@@ -118,6 +134,16 @@ def _delete(args: argparse.Namespace, settings: Settings, home: IndexHome) -> in
         _err(f"{notice_id}: no such notice")
     print(f"deleted {len(args.ids) - len(unknown)}, unknown {len(unknown)}")
     return EXIT_REJECTED if unknown else EXIT_OK
+
+
+def _rollback(args: argparse.Namespace, settings: Settings, home: IndexHome) -> int:
+    try:
+        rolled_from, rolled_to = rollback(home, lock_timeout=settings.lock_timeout)
+    except NoPreviousGenerationError as exc:
+        _err(f"search-service: {exc}")
+        return EXIT_REJECTED
+    print(f"rolled back from {rolled_from} to {rolled_to}")
+    return EXIT_OK
 
 
 def _search(args: argparse.Namespace, settings: Settings, home: IndexHome) -> int:
@@ -158,8 +184,8 @@ def _analyze(args: argparse.Namespace, settings: Settings, home: IndexHome) -> i
     return EXIT_OK
 
 
-COMMANDS = {"index": _index, "delete": _delete, "search": _search, "stats": _stats,
-            "analyze": _analyze}
+COMMANDS = {"index": _index, "delete": _delete, "rollback": _rollback, "search": _search,
+            "stats": _stats, "analyze": _analyze}
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Indexing runs: upsert notices into the served generation, or rebuild a new one."""
+"""Indexing runs: upsert (and prune) the served generation, rebuild a new one, roll back."""
 
 from __future__ import annotations
 
@@ -49,9 +49,15 @@ Reject = Callable[[str], None]
 
 
 def index_sources(home: IndexHome, paths: Iterable[str], *, rebuild: bool = False,
-                  lock_timeout: float = 30.0, on_progress: Progress | None = None,
+                  prune: bool = False, lock_timeout: float = 30.0,
+                  on_progress: Progress | None = None,
                   on_reject: Reject | None = None) -> Summary:
     """Index every notice in `paths`; see the contract's `index` command.
+
+    With `prune`, an upsert also deletes every indexed notice whose id was not read
+    from `paths` (which must then be the complete set of sources), unless something
+    was rejected: a rejected record's id would be deleted with it. A rebuild holds
+    exactly the sources already, so `prune` changes nothing there.
 
     Raises:
         FileNotFoundError: a path does not exist (nothing is indexed).
@@ -65,7 +71,7 @@ def index_sources(home: IndexHome, paths: Iterable[str], *, rebuild: bool = Fals
         if rebuild or home.current_name() is None:
             _build_generation(home, items, summary, on_progress, on_reject, strict=rebuild)
         else:
-            _upsert(home, items, summary, on_progress, on_reject)
+            _upsert(home, items, summary, on_progress, on_reject, prune)
     summary.seconds = round(time.monotonic() - started, 3)
     return summary
 
@@ -86,6 +92,20 @@ def delete_ids(home: IndexHome, ids: Iterable[str], *, lock_timeout: float = 30.
         writer.commit()
         _fsync_tree(home.current_path())
     return unknown
+
+
+def rollback(home: IndexHome, *, lock_timeout: float = 30.0) -> tuple[str, str]:
+    """Serve the previous generation again; return the names (from, to).
+
+    Raises:
+        NoPreviousGenerationError: there is no older generation to go back to.
+        IndexBusyError: another run holds the lock past `lock_timeout`.
+    """
+    with home.locked(lock_timeout):
+        home.clean_up()
+        moved = home.roll_back()
+        home.clean_up()
+    return moved
 
 
 def _build_generation(home: IndexHome, items: Iterable[Parsed | Rejected | Skipped],
@@ -116,13 +136,15 @@ def _build_generation(home: IndexHome, items: Iterable[Parsed | Rejected | Skipp
 
 
 def _upsert(home: IndexHome, items: Iterable[Parsed | Rejected | Skipped], summary: Summary,
-            on_progress: Progress | None, on_reject: Reject | None) -> None:
+            on_progress: Progress | None, on_reject: Reject | None, prune: bool) -> None:
     ix = home.open()
     with ix.reader() as reader:
         known = dict(_column_pairs(reader, "id", "content_hash"))
+    seen: set[str] = set()
     writer: IndexWriter = ix.writer(limitmb=WRITER_LIMIT_MB)
     try:
         for notice in _notices(items, summary, on_progress, on_reject):
+            seen.add(notice.id)
             previous = known.get(notice.id)
             if previous == notice.content_hash():
                 summary.unchanged += 1
@@ -132,10 +154,14 @@ def _upsert(home: IndexHome, items: Iterable[Parsed | Rejected | Skipped], summa
                 summary.added += 1
             else:
                 summary.updated += 1
+        if prune and not summary.rejected:
+            for notice_id in sorted(known.keys() - seen):
+                writer.delete_by_term("id", notice_id)
+                summary.deleted += 1
     except BaseException:
         writer.cancel()
         raise
-    if summary.added or summary.updated:
+    if summary.added or summary.updated or summary.deleted:
         writer.commit()
         _fsync_tree(home.current_path())
     else:

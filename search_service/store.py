@@ -3,12 +3,18 @@
 Layout under the index directory::
 
     CURRENT            name of the served generation (replaced atomically)
+    ROLLED_BACK        "FROM TO" after a rollback, until the next switch
     .lock              fcntl lock held by the one indexing run
     gen-<stamp>/       a complete Whoosh index, one per rebuild
 
 A rebuild writes a new generation beside the served one, fsyncs it (Whoosh
 never does) and only then replaces CURRENT; a killed run leaves the served
 generation untouched and its half-written directory is removed by the next run.
+
+A rollback points CURRENT at the newest generation older than the served one.
+The generation rolled back from then takes the previous generation's place (workers
+may still be reading it) until the next switch, when it is removed and never
+becomes a rollback target again.
 """
 
 from __future__ import annotations
@@ -24,14 +30,19 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from .errors import IndexBusyError, NoIndexError
+from .errors import IndexBusyError, NoIndexError, SearchServiceError
 from .schema import build_schema
 
 POINTER = "CURRENT"
+MARKER = "ROLLED_BACK"
 LOCK = ".lock"
 PREFIX = "gen-"
 #: Generations kept besides the served one (for rollback and for readers still open).
 KEEP_PREVIOUS = 1
+
+
+class NoPreviousGenerationError(SearchServiceError):
+    """There is no older kept generation to roll back to."""
 
 
 class IndexHome:
@@ -74,15 +85,31 @@ class IndexHome:
 
     def switch_to(self, name: str) -> None:
         """Make a complete generation the served one, durably and atomically."""
-        path = self.root / name
-        _fsync_tree(path)
-        tmp = self.root / f".{POINTER}.{os.getpid()}.tmp"
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(name + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, self.root / POINTER)
-        _fsync_dir(self.root)
+        _fsync_tree(self.root / name)
+        self._write_atomic(POINTER, name)
+
+    def previous_name(self) -> str | None:
+        """Return the newest generation older than the served one, or None."""
+        current = self.current_name()
+        if current is None:
+            return None
+        older = [g for g in self._generations() if g < current]
+        return older[-1] if older else None
+
+    def roll_back(self) -> tuple[str, str]:
+        """Serve the previous generation again and return (from, to); the caller holds the lock."""
+        current = self.current_name()
+        if current is None:
+            raise NoPreviousGenerationError(f"nothing to roll back: no index in {self.root}")
+        previous = self.previous_name()
+        if previous is None or not whoosh_index.exists_in(str(self.root / previous)):
+            raise NoPreviousGenerationError(
+                f"nothing to roll back to: no generation older than {current} in {self.root}")
+        # The marker goes first: a crash before CURRENT moves leaves a stale marker,
+        # which clean_up ignores, rather than a rolled-back-from generation it would remove.
+        self._write_atomic(MARKER, f"{current} {previous}")
+        self.switch_to(previous)
+        return current, previous
 
     def discard(self, name: str) -> None:
         """Remove a generation that was never switched to."""
@@ -91,17 +118,49 @@ class IndexHome:
     def clean_up(self) -> list[str]:
         """Remove generations older than the kept ones and leftovers of killed runs."""
         current = self.current_name()
-        gens = sorted(p.name for p in self.root.glob(f"{PREFIX}*") if p.is_dir())
-        older = [g for g in gens if current is None or g < current]
-        keep = set(older[-KEEP_PREVIOUS:]) if KEEP_PREVIOUS else set()
+        rolled_from, rolled_to = self._marker()
+        keep = {current} if current else set()
+        slots = KEEP_PREVIOUS
+        if rolled_from and current is not None and current == rolled_to:
+            # Just rolled back: readers may still be on the generation rolled back
+            # from, so it takes a previous generation's slot until the next switch.
+            keep.add(rolled_from)
+            slots -= 1
+        else:
+            # A switch since the rollback: the generation rolled back from (excluded
+            # below) must not become the previous one, a rollback target, again.
+            (self.root / MARKER).unlink(missing_ok=True)
+        gens = self._generations()
+        older = [g for g in gens if (current is None or g < current) and g != rolled_from]
+        keep.update(older[max(0, len(older) - slots):] if slots > 0 else [])
         removed = []
         for name in gens:
-            if name != current and name not in keep:
+            if name not in keep:
                 shutil.rmtree(self.root / name, ignore_errors=True)
                 removed.append(name)
-        for tmp in self.root.glob(f".{POINTER}.*.tmp"):
-            tmp.unlink(missing_ok=True)
+        for pattern in (f".{POINTER}.*.tmp", f".{MARKER}.*.tmp"):
+            for tmp in self.root.glob(pattern):
+                tmp.unlink(missing_ok=True)
         return removed
+
+    def _generations(self) -> list[str]:
+        return sorted(p.name for p in self.root.glob(f"{PREFIX}*") if p.is_dir())
+
+    def _marker(self) -> tuple[str | None, str | None]:
+        try:
+            parts = (self.root / MARKER).read_text(encoding="utf-8").split()
+        except FileNotFoundError:
+            return None, None
+        return (parts[0], parts[1]) if len(parts) == 2 else (None, None)
+
+    def _write_atomic(self, file_name: str, text: str) -> None:
+        tmp = self.root / f".{file_name}.{os.getpid()}.tmp"
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(text + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, self.root / file_name)
+        _fsync_dir(self.root)
 
     @contextlib.contextmanager
     def locked(self, timeout: float) -> Iterator[None]:

@@ -1,4 +1,4 @@
-"""The command line in process: output, summaries and exit statuses."""
+"""The command line in process: output, summaries, prune, rollback and exit statuses."""
 
 from __future__ import annotations
 
@@ -125,3 +125,68 @@ def test_analyze_shows_both_analyses(capsys) -> None:
         "query (jieba):  长兴岛 / 经济技术开发区",
         "bigrams:        长兴 / 兴岛 / 岛经 / 经济 / 济技 / 技术 / 术开 / 开发 / 发区",
     ]
+
+
+def _jsonl(path, records: list[dict]):
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records),
+                    encoding="utf-8")
+    return str(path)
+
+
+def test_index_prune_counts_deleted_and_refuses_on_a_rejection(capsys, index_dir, tmp_path,
+                                                                small_records) -> None:
+    records = [small_records[i] for i in sorted(small_records)[:3]]
+    source = _jsonl(tmp_path / "a.jsonl", records)
+    assert _run(capsys, "index", "--index-dir", index_dir, source)[0] == 0
+    _jsonl(tmp_path / "a.jsonl", records[:2])
+    status, out, _ = _run(capsys, "index", "--index-dir", index_dir, "--prune", "--json", source)
+    assert status == 0
+    assert {k: json.loads(out)[k] for k in ("read", "unchanged", "deleted")} == {
+        "read": 2, "unchanged": 2, "deleted": 1}
+
+    (tmp_path / "a.jsonl").write_text(
+        json.dumps(records[0], ensure_ascii=False) + "\n{not json\n", encoding="utf-8")
+    status, out, err = _run(capsys, "index", "--index-dir", index_dir, "--prune", source)
+    assert status == 1
+    assert "not pruning: 1 rejected" in err
+    assert ", deleted 0 in " in out
+    status, out, _ = _run(capsys, "stats", "--index-dir", index_dir, "--json")
+    assert json.loads(out)["documents"] == 2
+
+
+def test_rollback_switches_back_and_says_so(capsys, index_dir, tmp_path, small_records) -> None:
+    records = [small_records[i] for i in sorted(small_records)[:3]]
+    _run(capsys, "index", "--index-dir", index_dir, "--rebuild", _jsonl(tmp_path / "a.jsonl",
+                                                                         records[:1]))
+    first = IndexHome(index_dir).current_name()
+    _run(capsys, "index", "--index-dir", index_dir, "--rebuild", _jsonl(tmp_path / "b.jsonl",
+                                                                         records))
+    second = IndexHome(index_dir).current_name()
+    status, out, err = _run(capsys, "rollback", "--index-dir", index_dir)
+    assert (status, out, err) == (0, f"rolled back from {second} to {first}\n", "")
+    status, out, _ = _run(capsys, "stats", "--index-dir", index_dir, "--json")
+    assert json.loads(out)["documents"] == 1
+
+    status, out, err = _run(capsys, "rollback", "--index-dir", index_dir)
+    assert (status, out) == (1, "")
+    assert err.startswith("search-service: nothing to roll back to: no generation older than "
+                          f"{first}")
+    assert IndexHome(index_dir).current_name() == first
+
+
+def test_rollback_without_an_index_exits_1(capsys, index_dir) -> None:
+    status, out, err = _run(capsys, "rollback", "--index-dir", index_dir)
+    assert (status, out) == (1, "")
+    assert "nothing to roll back: no index" in err
+
+
+def test_rollback_while_another_run_holds_the_lock_exits_3(capsys, index_dir, monkeypatch) -> None:
+    _run(capsys, "index", "--index-dir", index_dir, "--rebuild", str(SAMPLES / "raw"))
+    _run(capsys, "index", "--index-dir", index_dir, "--rebuild", str(SAMPLES / "raw"))
+    served = IndexHome(index_dir).current_name()
+    monkeypatch.setenv("SEARCH_SERVICE_LOCK_TIMEOUT", "0.2")
+    with IndexHome(index_dir).locked(timeout=1):
+        status, out, err = _run(capsys, "rollback", "--index-dir", index_dir)
+    assert (status, out) == (3, "")
+    assert "another indexing run holds" in err
+    assert IndexHome(index_dir).current_name() == served

@@ -1,4 +1,4 @@
-"""Indexing runs: upsert counts, rebuild switching, rejections, deletes, the lock."""
+"""Indexing runs: upserts, rebuilds, rejections, deletes, prune, rollback, the lock."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from search_service.errors import IndexBusyError
-from search_service.indexer import delete_ids, index_sources
+from search_service.indexer import delete_ids, index_sources, rollback
 from search_service.searcher import NoticeSearcher, SearchRequest
-from search_service.store import IndexHome
+from search_service.store import IndexHome, NoPreviousGenerationError
 
 
 def _write_jsonl(path: Path, records: list[dict]) -> Path:
@@ -127,3 +127,120 @@ def test_a_missing_source_indexes_nothing(tmp_path) -> None:
     with pytest.raises(FileNotFoundError):
         index_sources(home, [tmp_path / "missing"])
     assert home.current_name() is None
+
+
+def test_prune_deletes_exactly_the_notices_whose_source_is_gone(tmp_path, records) -> None:
+    home = IndexHome(tmp_path / "index")
+    kept = _write_jsonl(tmp_path / "a.jsonl", records[:2])
+    gone = _write_jsonl(tmp_path / "b.jsonl", records[2:])
+    assert index_sources(home, [kept, gone]).added == 4
+    gone.unlink()
+    pruned = index_sources(home, [kept], prune=True)
+    assert (pruned.read, pruned.added, pruned.updated, pruned.unchanged, pruned.deleted) == (
+        2, 0, 0, 2, 2)
+    assert _ids(home) == sorted(r["id"] for r in records[:2])
+
+
+def test_a_second_prune_deletes_and_commits_nothing(tmp_path, records) -> None:
+    home = IndexHome(tmp_path / "index")
+    source = _write_jsonl(tmp_path / "a.jsonl", records)
+    index_sources(home, [source])
+    _write_jsonl(source, records[1:])
+    assert index_sources(home, [source], prune=True).deleted == 1
+    commit = home.open().latest_generation()
+    again = index_sources(home, [source], prune=True)
+    assert (again.read, again.unchanged, again.deleted) == (3, 3, 0)
+    assert home.open().latest_generation() == commit  # nothing rewritten
+    assert _ids(home) == sorted(r["id"] for r in records[1:])
+
+
+def test_prune_deletes_nothing_when_a_record_is_rejected(tmp_path, records) -> None:
+    home = IndexHome(tmp_path / "index")
+    kept = _write_jsonl(tmp_path / "a.jsonl", records[:2])
+    other = _write_jsonl(tmp_path / "b.jsonl", records[2:])
+    index_sources(home, [kept, other])
+    # records[3] is gone, and records[2] is rejected: pruning would delete both.
+    _write_jsonl(other, [dict(records[2], date="2024-13-45")])
+    summary = index_sources(home, [kept, other], prune=True)
+    assert (summary.read, summary.unchanged, summary.rejected, summary.deleted) == (3, 2, 1, 0)
+    assert _ids(home) == sorted(r["id"] for r in records)
+
+
+def test_prune_with_rebuild_is_the_rebuild(tmp_path, records) -> None:
+    home = IndexHome(tmp_path / "index")
+    index_sources(home, [_write_jsonl(tmp_path / "a.jsonl", records)])
+    summary = index_sources(home, [_write_jsonl(tmp_path / "b.jsonl", records[:1])],
+                            rebuild=True, prune=True)
+    assert (summary.added, summary.deleted, summary.switched) == (1, 0, True)
+    assert _ids(home) == [records[0]["id"]]
+
+
+def _gens(home: IndexHome) -> list[str]:
+    return sorted(p.name for p in home.root.glob("gen-*"))
+
+
+def test_rollback_serves_the_previous_generation(tmp_path, records) -> None:
+    home = IndexHome(tmp_path / "index")
+    index_sources(home, [_write_jsonl(tmp_path / "a.jsonl", records[:2])], rebuild=True)
+    first = home.current_name()
+    index_sources(home, [_write_jsonl(tmp_path / "b.jsonl", records[2:])], rebuild=True)
+    second = home.current_name()
+    searcher = NoticeSearcher(home, reload_interval=0)
+    everything = SearchRequest(size=100, sort="oldest")
+    assert sorted(h["id"] for h in searcher.search(everything)["hits"]) == sorted(
+        r["id"] for r in records[2:])
+
+    assert rollback(home) == (second, first)
+    assert home.current_name() == first
+    # The same searcher answers from the generation rolled back to.
+    assert sorted(h["id"] for h in searcher.search(everything)["hits"]) == sorted(
+        r["id"] for r in records[:2])
+    assert searcher.stats()["generation"].startswith(first)
+    assert _gens(home) == [first, second]  # readers may still be on the one rolled back from
+
+
+def test_the_generation_rolled_back_from_stays_until_the_next_switch(tmp_path, records) -> None:
+    home = IndexHome(tmp_path / "index")
+    a = _write_jsonl(tmp_path / "a.jsonl", records[:2])
+    b = _write_jsonl(tmp_path / "b.jsonl", records[2:])
+    index_sources(home, [a], rebuild=True)
+    first = home.current_name()
+    index_sources(home, [b], rebuild=True)
+    second = home.current_name()
+    rollback(home)
+    assert index_sources(home, [a]).unchanged == 2  # an upsert's clean-up keeps it
+    assert _gens(home) == [first, second]
+    with pytest.raises(NoPreviousGenerationError, match="nothing to roll back to"):
+        rollback(home)  # a second rollback: nothing older than the first generation
+    assert home.current_name() == first
+
+    index_sources(home, [b], rebuild=True)
+    third = home.current_name()
+    # The rolled-back-from generation is gone; the one served before this rebuild is kept.
+    assert _gens(home) == [first, third]
+    assert home.previous_name() == first
+    assert rollback(home) == (third, first)
+
+
+def test_rollback_without_a_previous_generation_changes_nothing(tmp_path, records) -> None:
+    home = IndexHome(tmp_path / "index")
+    with pytest.raises(NoPreviousGenerationError, match="no index"):
+        rollback(home)
+    index_sources(home, [_write_jsonl(tmp_path / "a.jsonl", records)], rebuild=True)
+    served = home.current_name()
+    with pytest.raises(NoPreviousGenerationError, match="nothing to roll back to"):
+        rollback(home)
+    assert home.current_name() == served
+    assert _gens(home) == [served]
+
+
+def test_rollback_waits_for_the_lock(tmp_path, records) -> None:
+    home = IndexHome(tmp_path / "index")
+    source = _write_jsonl(tmp_path / "a.jsonl", records)
+    index_sources(home, [source], rebuild=True)
+    index_sources(home, [source], rebuild=True)
+    served = home.current_name()
+    with home.locked(timeout=1):
+        with pytest.raises(IndexBusyError, match="another indexing run"):
+            rollback(home, lock_timeout=0.3)
+    assert home.current_name() == served
