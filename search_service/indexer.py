@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from whoosh.writing import IndexWriter
 
 from .doctable import leaf_docs
-from .schema import to_document
+from .schema import build_schema, notice_from_stored, to_document
 from .sources import Parsed, Rejected, Skipped, read_sources
 from .store import IndexHome, _fsync_tree
 
@@ -138,6 +138,9 @@ def _build_generation(home: IndexHome, items: Iterable[Parsed | Rejected | Skipp
 def _upsert(home: IndexHome, items: Iterable[Parsed | Rejected | Skipped], summary: Summary,
             on_progress: Progress | None, on_reject: Reject | None, prune: bool) -> None:
     ix = home.open()
+    if set(ix.schema.names()) != set(build_schema().names()):
+        _migrate(home, ix, items, summary, on_progress, on_reject, prune)
+        return
     with ix.reader() as reader:
         known = dict(_column_pairs(reader, "id", "content_hash"))
     seen: set[str] = set()
@@ -159,14 +162,65 @@ def _upsert(home: IndexHome, items: Iterable[Parsed | Rejected | Skipped], summa
                 writer.delete_by_term("id", notice_id)
                 summary.deleted += 1
     except BaseException:
-        writer.cancel()
+        _cancel(home, writer)
         raise
     if summary.added or summary.updated or summary.deleted:
         writer.commit()
         _fsync_tree(home.current_path())
     else:
-        writer.cancel()
+        _cancel(home, writer)
     summary.generation = home.current_name()
+
+
+def _migrate(home: IndexHome, old, items: Iterable[Parsed | Rejected | Skipped],
+             summary: Summary, on_progress: Progress | None, on_reject: Reject | None,
+             prune: bool) -> None:
+    """Upsert into a generation built with an older schema: write a new generation.
+
+    The sources go in first; then every notice of the old generation that they did not
+    replace, rebuilt from its stored fields, so nothing indexed before is lost. The new
+    generation is switched to like a rebuild's.
+    """
+    with old.reader() as reader:
+        known = dict(_column_pairs(reader, "id", "content_hash"))
+    seen: set[str] = set()
+    name, ix = home.create_generation()
+    writer = ix.writer(procs=BUILD_PROCS, limitmb=WRITER_LIMIT_MB, multisegment=True) \
+        if BUILD_PROCS > 1 else ix.writer(limitmb=WRITER_LIMIT_MB)
+    try:
+        for notice in _notices(items, summary, on_progress, on_reject):
+            writer.add_document(**to_document(notice))
+            previous = known.get(notice.id)
+            if previous is None:
+                summary.added += 1
+            elif previous == notice.content_hash():
+                summary.unchanged += 1
+            else:
+                summary.updated += 1
+            seen.add(notice.id)
+        with old.searcher() as searcher:
+            for stored in searcher.all_stored_fields():
+                if stored["id"] in seen:
+                    continue
+                if prune and not summary.rejected:
+                    summary.deleted += 1
+                    continue
+                writer.add_document(**to_document(notice_from_stored(stored)))
+    except BaseException:
+        writer.cancel()
+        home.discard(name)
+        raise
+    writer.commit()
+    home.switch_to(name)
+    home.clean_up()
+    summary.generation = name
+    summary.switched = True
+
+
+def _cancel(home: IndexHome, writer: IndexWriter) -> None:
+    """Cancel a writer and remove the segment files it had begun (Whoosh leaves them)."""
+    writer.cancel()
+    home.remove_unused_files(home.current_name())
 
 
 def _notices(items: Iterable[Parsed | Rejected | Skipped], summary: Summary,

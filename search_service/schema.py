@@ -79,6 +79,21 @@ def title_key(text: str) -> str:
     return collapse_spaces(text)
 
 
+def notice_from_stored(stored: dict[str, object]) -> Notice:
+    """Return the Notice a document was made from (its stored fields keep all of it)."""
+    extra = stored.get("extra")
+    return Notice(
+        id=str(stored["id"]),
+        title=str(stored.get("title") or ""),
+        date=stored.get("date"),  # type: ignore[arg-type]
+        department=stored.get("department"),  # type: ignore[arg-type]
+        author=stored.get("author"),  # type: ignore[arg-type]
+        url=stored.get("url"),  # type: ignore[arg-type]
+        body=str(stored.get("body") or ""),
+        extra=json.loads(extra) if isinstance(extra, str) else {},
+    )
+
+
 def from_stored(stored: dict[str, object]) -> dict[str, object]:
     """Return the contract's notice object from a document's stored fields."""
     out: dict[str, object] = {name: stored.get(name) for name in FIELDS}

@@ -10,6 +10,9 @@ Layout under the index directory::
 A rebuild writes a new generation beside the served one, fsyncs it (Whoosh
 never does) and only then replaces CURRENT; a killed run leaves the served
 generation untouched and its half-written directory is removed by the next run.
+A killed upsert leaves segment files (and the multi-process writer's ``MAIN.tmp``)
+inside the served generation that its last commit does not use; the next run removes
+them before it writes (readers only ever open the files the last commit names).
 
 A rollback points CURRENT at the newest generation older than the served one.
 The generation rolled back from then takes the previous generation's place (workers
@@ -141,7 +144,21 @@ class IndexHome:
         for pattern in (f".{POINTER}.*.tmp", f".{MARKER}.*.tmp"):
             for tmp in self.root.glob(pattern):
                 tmp.unlink(missing_ok=True)
+        if current is not None:
+            self.remove_unused_files(current)
         return removed
+
+    def remove_unused_files(self, name: str) -> None:
+        """Remove the files no commit of a generation uses (a killed or cancelled writer's)."""
+        path = self.root / name
+        try:
+            ix = whoosh_index.open_dir(str(path))
+        except (OSError, whoosh_index.EmptyIndexError):
+            return
+        # Whoosh's own commit-time clean-up, run for the latest commit.
+        whoosh_index.clean_files(ix.storage, ix.indexname, ix.latest_generation(),
+                                 ix._segments())
+        shutil.rmtree(path / f"{ix.indexname}.tmp", ignore_errors=True)
 
     def _generations(self) -> list[str]:
         return sorted(p.name for p in self.root.glob(f"{PREFIX}*") if p.is_dir())

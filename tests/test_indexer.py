@@ -122,6 +122,23 @@ def test_leftovers_of_a_killed_rebuild_are_cleaned_up(tmp_path, records) -> None
     assert home.current_name() == served
 
 
+def test_leftovers_of_a_killed_upsert_are_cleaned_up(tmp_path, records) -> None:
+    home = IndexHome(tmp_path / "index")
+    source = _write_jsonl(tmp_path / "a.jsonl", records[:2])
+    index_sources(home, [source], rebuild=True)
+    served = home.root / home.current_name()
+    kept = sorted(p.name for p in served.iterdir())
+    # What an upsert killed before its commit leaves in the served generation: segment
+    # files no table of contents names, and the multi-process writer's temp directory.
+    (served / "MAIN_deadbeefdeadbeef.seg").write_bytes(b"x")
+    (served / "MAIN_deadbeefdeadbeef.pst").write_bytes(b"x" * 1000)
+    (served / "MAIN.tmp").mkdir()
+    (served / "MAIN.tmp" / "MAIN_0123456789abcdef.trm").write_bytes(b"x")
+    index_sources(home, [source])  # unchanged: nothing is committed
+    assert sorted(p.name for p in served.iterdir()) == kept
+    assert _ids(home) == sorted(r["id"] for r in records[:2])
+
+
 def test_a_missing_source_indexes_nothing(tmp_path) -> None:
     home = IndexHome(tmp_path / "index")
     with pytest.raises(FileNotFoundError):
@@ -244,3 +261,40 @@ def test_rollback_waits_for_the_lock(tmp_path, records) -> None:
         with pytest.raises(IndexBusyError, match="another indexing run"):
             rollback(home, lock_timeout=0.3)
     assert home.current_name() == served
+
+
+def test_an_upsert_into_an_older_schema_migrates_every_notice(tmp_path, records) -> None:
+    from whoosh import index as whoosh_index
+
+    from search_service.notice import Notice
+    from search_service.schema import build_schema, to_document
+
+    home = IndexHome(tmp_path / "index")
+    home.root.mkdir(parents=True)
+    # A generation written by an earlier version, whose schema had no exact-title key.
+    old = build_schema()
+    old.remove("title_key")
+    name = "gen-20240101T000000000000Z-1"
+    (home.root / name).mkdir()
+    ix = whoosh_index.create_in(str(home.root / name), old)
+    with ix.writer() as writer:
+        for record in records[:3]:
+            doc = to_document(Notice(**record))
+            del doc["title_key"]
+            writer.add_document(**doc)
+    home.switch_to(name)
+
+    changed = {**records[1], "title": records[1]["title"] + "（修订）"}
+    source = _write_jsonl(tmp_path / "new.jsonl", [changed, records[3]])
+    summary = index_sources(home, [source])
+    assert (summary.added, summary.updated, summary.unchanged, summary.switched) == (1, 1, 0, True)
+    assert home.current_name() != name
+    assert "title_key" in home.open().schema.names()
+    assert _ids(home) == sorted(r["id"] for r in records[:4])
+    result = NoticeSearcher(home, reload_interval=0).search(SearchRequest(q=changed["title"]))
+    assert result["hits"][0]["id"] == changed["id"]
+    assert result["hits"][0]["title"] == changed["title"]
+    # The notices it did not replace keep every field they had.
+    kept = NoticeSearcher(home, reload_interval=0).notice(records[0]["id"])
+    assert {k: kept[k] for k in ("title", "date", "department", "body")} == \
+        {k: records[0].get(k) for k in ("title", "date", "department", "body")}
