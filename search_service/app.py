@@ -13,7 +13,7 @@ from importlib import resources
 import falcon
 import orjson
 
-from . import analysis
+from . import analysis, export
 from .errors import InvalidQueryError, NoIndexError, NotFoundError
 from .openapi import openapi_document
 from .searcher import NoticeSearcher, SearchRequest
@@ -65,7 +65,16 @@ class SearchResource:
             size=req.get_param_as_int("size", min_value=1, max_value=100) or 10,
             facet_size=req.get_param_as_int("facet_size", min_value=1, max_value=500) or 50,
         )
-        resp.media = self.searcher.search(request)
+        output = req.get_param("format") or "json"
+        if output == "csv":
+            rows = self.searcher.export(request)  # matched here: errors are still 4xx
+            resp.content_type = "text/csv; charset=utf-8"
+            resp.downloadable_as = "search.csv"
+            resp.stream = export.csv_chunks(rows)
+        elif output == "json":
+            resp.media = self.searcher.search(request)
+        else:
+            raise falcon.HTTPInvalidParam("expected json or csv", "format")
 
 
 class NoticeResource:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import orjson
 
-from . import analysis
+from . import analysis, export
 from .errors import IndexBusyError, InvalidQueryError, NoIndexError
 from .indexer import Summary, delete_ids, index_sources, rollback
 from .searcher import SORTS, NoticeSearcher, SearchRequest
@@ -45,6 +45,8 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("search", parents=[common], help="search like GET /search")
     p.add_argument("--json", action="store_true", help="print the same JSON as GET /search")
+    p.add_argument("--csv", action="store_true",
+                   help="print every hit (up to 10,000) as CSV, like GET /search?format=csv")
     p.add_argument("--department", action="append", default=[], help="filter (repeatable)")
     p.add_argument("--author", action="append", default=[], help="filter (repeatable)")
     p.add_argument("--year", action="append", default=[], help="filter by YYYY (repeatable)")
@@ -152,7 +154,13 @@ def _search(args: argparse.Namespace, settings: Settings, home: IndexHome) -> in
         years=tuple(args.year), months=tuple(args.month), date_from=args.date_from,
         date_to=args.date_to, sort=args.sort, page=args.page, size=args.size)
     synonyms = SynonymWatcher(settings.dict_dir / "synonyms.txt")
-    result = NoticeSearcher(home, synonyms=synonyms).search(request)
+    searcher = NoticeSearcher(home, synonyms=synonyms)
+    if args.csv:
+        for chunk in export.csv_chunks(searcher.export(request)):
+            sys.stdout.buffer.write(chunk)
+        sys.stdout.flush()
+        return EXIT_OK
+    result = searcher.search(request)
     if args.json:
         print(orjson.dumps(result).decode())
         return EXIT_OK

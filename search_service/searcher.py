@@ -7,7 +7,7 @@ import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from whoosh import query as wq
@@ -177,6 +177,18 @@ class NoticeSearcher:
                 result["corrected_from"] = req.q
         return result
 
+    def export(self, req: SearchRequest) -> Iterator[dict[str, object]]:
+        """Return every hit of a search (the first MAX_WINDOW, in order) with its metadata.
+
+        The query is matched once, up front; rows are then read one stored document at
+        a time, so a caller can stream them. No highlighting, no page.
+        """
+        req.validate()
+        snap = self.snapshot()
+        table = self.synonyms.table() if self.synonyms else None
+        # Matched now, so that a bad request raises here and not halfway through a stream.
+        return _rows(snap, _match(snap, req, req.q, table))
+
     def notice(self, notice_id: str) -> dict[str, object]:
         """Return one notice by id; raise NotFoundError when it is not indexed."""
         snap = self.snapshot()
@@ -211,9 +223,20 @@ class NoticeSearcher:
         }
 
 
-def _run(snap: Snapshot, req: SearchRequest, q: str,
-         synonyms: SynonymTable | None) -> dict[str, object]:
-    """Match, filter, count, order and highlight one query over a snapshot."""
+@dataclass
+class Matched:
+    """Every hit of one query over a snapshot, in order, with its facet counts."""
+
+    sort: str
+    ordered: list[int]
+    scores: dict[int, float]
+    facets: dict[str, Counter]
+    needles: list[str]
+
+
+def _match(snap: Snapshot, req: SearchRequest, q: str,
+           synonyms: SynonymTable | None) -> Matched:
+    """Match, filter, count and order one query over a snapshot."""
     table = snap.table
     compiled = compile_query(q, synonyms)
     sort = req.sort or ("relevance" if q.strip() else "newest")
@@ -240,14 +263,21 @@ def _run(snap: Snapshot, req: SearchRequest, q: str,
         order = table.newest if sort == "newest" else table.oldest
         hit_set = set(hits)
         ordered = [n for n in order if n in hit_set]
+    return Matched(sort, ordered, scores, facets, compiled.needles)
+
+
+def _run(snap: Snapshot, req: SearchRequest, q: str,
+         synonyms: SynonymTable | None) -> dict[str, object]:
+    """Return the contract's response (one page, highlighted) for one query."""
+    m = _match(snap, req, q, synonyms)
     start = (req.page - 1) * req.size
-    page = ordered[start:start + req.size]
+    page = m.ordered[start:start + req.size]
     return {
-        "q": req.q, "page": req.page, "size": req.size, "sort": sort, "total": len(hits),
-        "took_ms": 0.0,
-        "hits": [_hit(snap, n, scores.get(n) if sort == "relevance" else None,
-                      compiled.needles) for n in page],
-        "facets": {name: _top(counter, req.facet_size) for name, counter in facets.items()},
+        "q": req.q, "page": req.page, "size": req.size, "sort": m.sort,
+        "total": len(m.ordered), "took_ms": 0.0,
+        "hits": [_hit(snap, n, m.scores.get(n) if m.sort == "relevance" else None,
+                      m.needles) for n in page],
+        "facets": {name: _top(counter, req.facet_size) for name, counter in m.facets.items()},
     }
 
 
@@ -309,3 +339,14 @@ def _hit(snap: Snapshot, docnum: int, score: float | None,
         "url": stored.get("url"),
         "score": round(score, 4) if score is not None else None,
     }
+
+
+def _rows(snap: Snapshot, m: Matched) -> Iterator[dict[str, object]]:
+    for n in m.ordered[:MAX_WINDOW]:
+        stored = snap.searcher.stored_fields(n)
+        yield {
+            "id": stored["id"], "title": stored.get("title"), "date": stored.get("date"),
+            "department": stored.get("department"), "author": stored.get("author"),
+            "url": stored.get("url"),
+            "score": round(m.scores[n], 4) if m.sort == "relevance" else None,
+        }
