@@ -6,7 +6,9 @@ character, so every offset found there marks the same characters in the original
 
 from __future__ import annotations
 
+import functools
 import html
+import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -126,12 +128,41 @@ def _latest_start(norm: str, lo: int, hi: int, marks: frozenset[str]) -> int | N
 
 
 def _nearest_end(norm: str, lo: int, hi: int, target: int, marks: frozenset[str]) -> int | None:
-    """Return the allowed end in [lo, hi] nearest to target."""
+    """Return the allowed end in [lo, hi] nearest to target (the earliest of equals).
+
+    Only positions just after a mark or a line break (and the closers and spaces that
+    follow it), at a line break, at the text's start or at its end can be ends, so those
+    are found with a regular expression instead of testing every position.
+    """
+    lo, hi = max(lo, 1), min(hi, len(norm))
+    if lo > hi:
+        return None
+    found = {hi} if hi == len(norm) else set()
+    scan_from = lo - 1
+    while scan_from > 0 and (norm[scan_from] in CLOSERS or norm[scan_from] in " \t"):
+        scan_from -= 1
+    heads = [m.start() for m in _mark_pattern(marks).finditer(norm, scan_from, hi + 1)]
+    for head in [-1, *heads]:
+        if head >= 0 and norm[head] == "\n" and lo <= head:
+            found.add(head)
+        pos = head + 1
+        while pos <= hi:
+            if pos >= lo and _is_end(norm, pos, marks):
+                found.add(pos)
+            if pos < len(norm) and (norm[pos] in CLOSERS or norm[pos] in " \t"):
+                pos += 1
+            else:
+                break
     best: int | None = None
-    for pos in range(max(lo, 1), min(hi, len(norm)) + 1):
-        if _is_end(norm, pos, marks) and (best is None or abs(pos - target) < abs(best - target)):
+    for pos in sorted(found):
+        if best is None or abs(pos - target) < abs(best - target):
             best = pos
     return best
+
+
+@functools.cache
+def _mark_pattern(marks: frozenset[str]) -> re.Pattern[str]:
+    return re.compile("[" + re.escape("".join(sorted(marks))) + "\n]")
 
 
 def _outside(spans: list[tuple[int, int]], starts: list[int], pos: int, forward: bool) -> int:

@@ -268,3 +268,33 @@ def test_snippet_bounded_on_the_longest_body(records: dict[str, dict]) -> None:
     for needles in (["的"], ["，"], ["检察院", "的", "罚款"], ["zzz"]):
         html = snippet(body, needles, body_norm=body_norm)
         assert len(_fragments(html)) <= 3
+
+
+def test_fragment_ends_are_the_same_as_testing_every_position(small_records) -> None:
+    """_nearest_end finds ends by regular expression; it must agree with the plain scan."""
+    import random
+
+    from search_service import highlight as h
+    from search_service.textnorm import normalise
+
+    def every_position(norm, lo, hi, target, marks):
+        best = None
+        for pos in range(max(lo, 1), min(hi, len(norm)) + 1):
+            if h._is_end(norm, pos, marks) and (best is None
+                                                 or abs(pos - target) < abs(best - target)):
+                best = pos
+        return best
+
+    rng = random.Random(7)
+    texts = [normalise(b) for b in (r["body"] for r in small_records.values()) if b]
+    texts += ["”“abc。”  def", "  。”x", "\n\n。", "abc", "”", "。。。”’ ", " \n x"]
+    checked = 0
+    for norm in texts:
+        for _ in range(30):
+            lo = rng.randrange(0, len(norm) + 1)
+            hi, target = lo + rng.randrange(0, 300), lo + rng.randrange(0, 200)
+            for marks in (h.SENTENCE_END, h.CLAUSE_END):
+                assert h._nearest_end(norm, lo, hi, target, marks) == \
+                    every_position(norm, lo, hi, target, marks), (norm[lo:hi], lo, hi, target)
+                checked += 1
+    assert checked == len(texts) * 60
