@@ -18,11 +18,14 @@ from .schema import TEXT_FIELDS
 from .synonyms import SynonymTable
 from .textnorm import is_han, normalise
 
-#: How much a match in each field counts; the title names what a notice is about.
-FIELD_BOOSTS = {"title": 4.0, "department": 1.5, "author": 1.5, "body": 1.0}
-WORD_BOOSTS = {"title_words": 2.0, "body_words": 1.0}
+#: How much a match in each field counts. Character runs decide what matches; jieba
+#: words carry most of the ranking. The title counts twice through both analyses (it
+#: names what a notice is about); the body's runs count half, as its words already count.
+#: Chosen with bench/relevance.py's keyword pairs on the whole corpus (see RESULTS.md).
+FIELD_BOOSTS = {"title": 1.0, "department": 0.5, "author": 0.5, "body": 0.5}
+WORD_BOOSTS = {"title_words": 1.0, "body_words": 1.0}
 #: Extra weight when the parts of a query occur side by side, in the order typed.
-PROXIMITY_BOOST = 2.0
+PROXIMITY_BOOST = 32.0
 
 
 @dataclass
