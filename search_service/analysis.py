@@ -61,6 +61,11 @@ def load_dictionaries(dict_dir: str | os.PathLike | None) -> None:
         _loaded_dir = path if path is not None else Path()
 
 
+def dictionary_dir() -> Path | None:
+    """Return the directory the dictionaries were loaded from (None: jieba's own only)."""
+    return _loaded_dir if _loaded_dir not in (None, Path()) else None
+
+
 def read_word_list(path: Path) -> list[str]:
     """Return the words of a one-per-line list, skipping blanks and # comments."""
     words = []

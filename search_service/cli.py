@@ -53,6 +53,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--month", action="append", default=[], help="filter by YYYY-MM (repeatable)")
     p.add_argument("--from", dest="date_from", help="first date, YYYY-MM-DD")
     p.add_argument("--to", dest="date_to", help="last date, YYYY-MM-DD")
+    p.add_argument("--doc-number", action="append", default=[],
+                   help="filter by the notice's own document number, any spelling")
+    p.add_argument("--person", action="append", default=[], help="filter (repeatable)")
+    p.add_argument("--validity", action="append", default=[],
+                   help="current, superseded or repealed (repeatable)")
+    p.add_argument("--collapse", action="store_true",
+                   help="one notice per group of near-duplicates")
     p.add_argument("--sort", choices=SORTS)
     p.add_argument("--size", type=int, default=10)
     p.add_argument("--page", type=int, default=1)
@@ -152,7 +159,9 @@ def _search(args: argparse.Namespace, settings: Settings, home: IndexHome) -> in
     request = SearchRequest(
         q=args.query, departments=tuple(args.department), authors=tuple(args.author),
         years=tuple(args.year), months=tuple(args.month), date_from=args.date_from,
-        date_to=args.date_to, sort=args.sort, page=args.page, size=args.size)
+        date_to=args.date_to, doc_numbers=tuple(args.doc_number), persons=tuple(args.person),
+        validity=tuple(args.validity), collapse=args.collapse, sort=args.sort, page=args.page,
+        size=args.size)
     synonyms = SynonymWatcher(settings.dict_dir / "synonyms.txt")
     searcher = NoticeSearcher(home, synonyms=synonyms)
     if args.csv:

@@ -24,6 +24,7 @@ class DocTable:
     authors: list[str | None]
     dates: list[str | None]
     live: list[int]
+    links: list[bytes]
     newest: list[int]
     oldest: list[int]
     position: dict[str, int]
@@ -37,6 +38,7 @@ class DocTable:
         authors: list[str | None] = [None] * size
         dates: list[str | None] = [None] * size
         keys = [NO_DATE] * size
+        links: list[bytes] = [b""] * size
         live: list[int] = []
         for leaf, offset, docnum in leaf_docs(reader):
             n = offset + docnum
@@ -46,19 +48,28 @@ class DocTable:
             authors[n] = leaf["author_facet"][docnum] or None
             dates[n] = leaf["date"][docnum] or None
             keys[n] = leaf["date_key"][docnum] if dates[n] else NO_DATE
+            links[n] = leaf["links"][docnum]
         by_id = sorted(live, key=lambda n: ids[n] or "")
         dated = [n for n in by_id if keys[n] != NO_DATE]
         undated = [n for n in by_id if keys[n] == NO_DATE]
         newest = sorted(dated, key=lambda n: -keys[n]) + undated
         oldest = sorted(dated, key=lambda n: keys[n]) + undated
         position = {ids[n] or "": n for n in live}
-        return cls(ids, departments, authors, dates, live, newest, oldest, position)
+        return cls(ids, departments, authors, dates, live, links, newest, oldest, position)
 
     def __len__(self) -> int:
         return len(self.live)
 
 
-COLUMNS = ("id", "department_facet", "author_facet", "date", "date_key", "content_hash")
+COLUMNS = ("id", "department_facet", "author_facet", "date", "date_key", "content_hash",
+           "links")
+
+
+class _Empty:
+    """The column of a field a generation does not have."""
+
+    def __getitem__(self, docnum: int) -> bytes:
+        return b""
 
 
 def leaf_docs(reader: IndexReader) -> Iterator[tuple[dict[str, Any], int, int]]:
@@ -69,6 +80,8 @@ def leaf_docs(reader: IndexReader) -> Iterator[tuple[dict[str, Any], int, int]]:
     multi-process build).
     """
     for leaf, offset in reader.leaf_readers():
-        columns = {name: leaf.column_reader(name) for name in COLUMNS}
+        # A generation written before a column existed has none: read it as empty.
+        columns = {name: leaf.column_reader(name) if leaf.has_column(name) else _Empty()
+                   for name in COLUMNS}
         for docnum in leaf.all_doc_ids():
             yield columns, offset, docnum

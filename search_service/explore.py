@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from datetime import date
 from typing import TYPE_CHECKING
 
 from whoosh import query as wq
@@ -65,33 +66,82 @@ def key_terms(snap: Snapshot, text: str, count: int = KEY_TERMS) -> list[tuple[s
     return weighted[:count]
 
 
+#: How related notices are blended: key-term similarity (scaled to 1 for the best),
+#: a citation either way, the same department, and nearness in date.
+CITATION_WEIGHT = 1.0
+DEPARTMENT_WEIGHT = 0.15
+DATE_WEIGHT = 0.15
+#: Days over which the date bonus halves.
+DATE_HALF_LIFE = 365.0
+#: Candidates taken from the key-term search before blending.
+CANDIDATES = 50
+
+
 def related(snap: Snapshot, notice_id: str, size: int) -> dict[str, object]:
-    """Return notices sharing the key terms of one notice, never the notice itself."""
-    docnum = snap.table.position[notice_id]
-    stored = snap.searcher.stored_fields(docnum)
+    """Return notices related to one notice, best first, never the notice itself.
+
+    Blends citation links both ways, shared key terms (tf·idf of plain jieba words of
+    the title and body), the same department and nearness in date; each result's
+    ``reasons`` says which of these made it related. Near-duplicates of each other are
+    grouped into one result (``duplicates`` counts the rest); the notice's own
+    near-duplicates are left out (``GET /notices/{id}`` lists them).
+    """
+    table, links = snap.table, snap.links
+    n = table.position[notice_id]
+    stored = snap.searcher.stored_fields(n)
+    reasons: dict[int, dict[str, object]] = {}
+    scores: Counter = Counter()
     terms = key_terms(snap, f"{stored.get('title') or ''}\n{stored.get('body') or ''}")
-    out: dict[str, object] = {"id": notice_id, "related": []}
-    if not terms:
-        return out
-    top = max(w for _, w in terms) or 1.0
-    query = wq.Or([wq.Term(f, t, boost=w / top)
-                   for t, w in terms for f in ("title_words", "body_words")])
-    results = snap.searcher.search(query, limit=size + 1, terms=True)
-    table = snap.table
-    related_hits = []
-    for hit in results:
-        if hit.docnum == docnum:
+    if terms:
+        top = max(w for _, w in terms) or 1.0
+        query = wq.Or([wq.Term(f, t, boost=w / top)
+                       for t, w in terms for f in ("title_words", "body_words")])
+        results = snap.searcher.search(query, limit=CANDIDATES + 1, terms=True)
+        best = max((hit.score for hit in results if hit.docnum != n), default=0.0) or 1.0
+        for hit in results:
+            shared = sorted({t.decode("utf-8") if isinstance(t, bytes) else t
+                             for _, t in hit.matched_terms()})
+            scores[hit.docnum] += hit.score / best
+            reasons.setdefault(hit.docnum, {})["shared_terms"] = shared
+    for cite in links.cites[n]:
+        m = table.position.get(cite["id"]) if cite.get("id") else None
+        if m is not None:
+            scores[m] += CITATION_WEIGHT
+            reasons.setdefault(m, {}).setdefault("cites", []).append(cite["written"])
+    for m in links.cited_by.get(n, ()):
+        scores[m] += CITATION_WEIGHT
+        reasons.setdefault(m, {})["cited_by"] = True
+    own_group = set(links.duplicates(n)) | {n}
+    dept, when = table.departments[n], table.dates[n]
+    for m in list(scores):
+        if m in own_group or table.ids[m] is None:
+            del scores[m]
             continue
-        shared = sorted({text.decode("utf-8") if isinstance(text, bytes) else text
-                         for _, text in hit.matched_terms()})
-        reasons: dict[str, object] = {"shared_terms": shared}
-        dept = table.departments[hit.docnum]
-        if dept and dept == stored.get("department"):
-            reasons["same_department"] = dept
-        related_hits.append({
-            "id": table.ids[hit.docnum], "title": hit.get("title"), "date": hit.get("date"),
-            "department": hit.get("department"), "score": round(hit.score, 4),
-            "reasons": reasons,
-        })
-    out["related"] = related_hits[:size]
-    return out
+        if dept and table.departments[m] == dept:
+            scores[m] += DEPARTMENT_WEIGHT
+            reasons[m]["same_department"] = dept
+        gap = _days_apart(when, table.dates[m])
+        if gap is not None:
+            scores[m] += DATE_WEIGHT * 0.5 ** (gap / DATE_HALF_LIFE)
+            reasons[m]["days_apart"] = gap
+    ordered = sorted(scores, key=lambda m: (-scores[m], table.ids[m]))
+    kept, others = links.collapse(ordered)
+    out = []
+    for m in kept[:size]:
+        hit = snap.searcher.stored_fields(m)
+        entry = {"id": table.ids[m], "title": hit.get("title"), "date": table.dates[m],
+                 "department": hit.get("department"), "score": round(scores[m], 4),
+                 "reasons": reasons[m]}
+        if others.get(m):
+            entry["duplicates"] = others[m]
+        out.append(entry)
+    return {"id": notice_id, "related": out}
+
+
+def _days_apart(a: str | None, b: str | None) -> int | None:
+    if not a or not b:
+        return None
+    try:
+        return abs((date.fromisoformat(a) - date.fromisoformat(b)).days)
+    except ValueError:
+        return None

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 from whoosh.writing import IndexWriter
 
 from .doctable import leaf_docs
+from .enrich import Enricher
 from .schema import build_schema, notice_from_stored, to_document
 from .sources import Parsed, Rejected, Skipped, read_sources
 from .store import IndexHome, _fsync_tree
@@ -66,12 +67,14 @@ def index_sources(home: IndexHome, paths: Iterable[str], *, rebuild: bool = Fals
     started = time.monotonic()
     summary = Summary()
     items = read_sources(paths)
+    enricher = Enricher.from_dir()
     with home.locked(lock_timeout):
         home.clean_up()
         if rebuild or home.current_name() is None:
-            _build_generation(home, items, summary, on_progress, on_reject, strict=rebuild)
+            _build_generation(home, items, summary, on_progress, on_reject, strict=rebuild,
+                              enricher=enricher)
         else:
-            _upsert(home, items, summary, on_progress, on_reject, prune)
+            _upsert(home, items, summary, on_progress, on_reject, prune, enricher)
     summary.seconds = round(time.monotonic() - started, 3)
     return summary
 
@@ -110,7 +113,7 @@ def rollback(home: IndexHome, *, lock_timeout: float = 30.0) -> tuple[str, str]:
 
 def _build_generation(home: IndexHome, items: Iterable[Parsed | Rejected | Skipped],
                       summary: Summary, on_progress: Progress | None,
-                      on_reject: Reject | None, strict: bool) -> None:
+                      on_reject: Reject | None, strict: bool, enricher: Enricher) -> None:
     name, ix = home.create_generation()
     if BUILD_PROCS > 1:
         writer = ix.writer(procs=BUILD_PROCS, limitmb=WRITER_LIMIT_MB, multisegment=True)
@@ -118,7 +121,7 @@ def _build_generation(home: IndexHome, items: Iterable[Parsed | Rejected | Skipp
         writer = ix.writer(limitmb=WRITER_LIMIT_MB)
     try:
         for notice in _notices(items, summary, on_progress, on_reject):
-            writer.add_document(**to_document(notice))
+            writer.add_document(**to_document(notice, enricher.links(notice)))
             summary.added += 1
     except BaseException:
         writer.cancel()
@@ -136,10 +139,11 @@ def _build_generation(home: IndexHome, items: Iterable[Parsed | Rejected | Skipp
 
 
 def _upsert(home: IndexHome, items: Iterable[Parsed | Rejected | Skipped], summary: Summary,
-            on_progress: Progress | None, on_reject: Reject | None, prune: bool) -> None:
+            on_progress: Progress | None, on_reject: Reject | None, prune: bool,
+            enricher: Enricher) -> None:
     ix = home.open()
     if set(ix.schema.names()) != set(build_schema().names()):
-        _migrate(home, ix, items, summary, on_progress, on_reject, prune)
+        _migrate(home, ix, items, summary, on_progress, on_reject, prune, enricher)
         return
     with ix.reader() as reader:
         known = dict(_column_pairs(reader, "id", "content_hash"))
@@ -152,7 +156,7 @@ def _upsert(home: IndexHome, items: Iterable[Parsed | Rejected | Skipped], summa
             if previous == notice.content_hash():
                 summary.unchanged += 1
                 continue
-            writer.update_document(**to_document(notice))
+            writer.update_document(**to_document(notice, enricher.links(notice)))
             if previous is None:
                 summary.added += 1
             else:
@@ -174,7 +178,7 @@ def _upsert(home: IndexHome, items: Iterable[Parsed | Rejected | Skipped], summa
 
 def _migrate(home: IndexHome, old, items: Iterable[Parsed | Rejected | Skipped],
              summary: Summary, on_progress: Progress | None, on_reject: Reject | None,
-             prune: bool) -> None:
+             prune: bool, enricher: Enricher) -> None:
     """Upsert into a generation built with an older schema: write a new generation.
 
     The sources go in first; then every notice of the old generation that they did not
@@ -189,7 +193,7 @@ def _migrate(home: IndexHome, old, items: Iterable[Parsed | Rejected | Skipped],
         if BUILD_PROCS > 1 else ix.writer(limitmb=WRITER_LIMIT_MB)
     try:
         for notice in _notices(items, summary, on_progress, on_reject):
-            writer.add_document(**to_document(notice))
+            writer.add_document(**to_document(notice, enricher.links(notice)))
             previous = known.get(notice.id)
             if previous is None:
                 summary.added += 1
@@ -205,7 +209,8 @@ def _migrate(home: IndexHome, old, items: Iterable[Parsed | Rejected | Skipped],
                 if prune and not summary.rejected:
                     summary.deleted += 1
                     continue
-                writer.add_document(**to_document(notice_from_stored(stored)))
+                old_notice = notice_from_stored(stored)
+                writer.add_document(**to_document(old_notice, enricher.links(old_notice)))
     except BaseException:
         writer.cancel()
         home.discard(name)

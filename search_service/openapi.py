@@ -54,15 +54,47 @@ NULLABLE = {"type": "string", "nullable": True}
 def _object(properties: dict[str, Any], required: list[str] | None = None,
             extra: bool = False) -> dict[str, Any]:
     return {"type": "object", "properties": properties,
-            "required": required or list(properties), "additionalProperties": extra}
+            "required": list(properties) if required is None else required,
+            "additionalProperties": extra}
 
 
 SCHEMAS: dict[str, Any] = {
     "Error": _object({"title": STRING, "description": STRING}),
     "Notice": _object({"id": STRING, "title": STRING, "date": {**NULLABLE, "format": "date"},
                        "department": NULLABLE, "author": NULLABLE, "url": NULLABLE,
-                       "body": {"type": "string", "description": "Paragraphs separated by \\n."}},
+                       "body": {"type": "string", "description": "Paragraphs separated by \\n."},
+                       "doc_number": {**NULLABLE, "description":
+                                      "Its own document number (发文字号) in the GB/T 9704 "
+                                      "form, e.g. 国办发〔2017〕47号; null when it has none."},
+                       "person": {"type": "array", "items": STRING,
+                                  "description": "People it names (officials, spokespersons)."},
+                       "cites": {"type": "array", "items": _ref("Citation")},
+                       "cited_by": {"type": "array", "items": _ref("NoticeRef"),
+                                    "description": "Indexed notices that cite it by number "
+                                    "or by 《title》."},
+                       "near_duplicates": {"type": "array", "items": _ref("NoticeRef"),
+                                           "description": "Reposts of nearly the same text "
+                                           "(SimHash), earliest first."},
+                       "validity": {"type": "string", "enum": ["current", "superseded",
+                                                               "repealed"]},
+                       "validity_by": {"allOf": [_ref("NoticeRef")], "nullable": True,
+                                       "description": "The newer version or the repealing "
+                                       "notice; null when current."},
+                       "versions": {"type": "array", "items": _ref("Version"),
+                                    "description": "Every version of its title, newest "
+                                    "first (itself included); empty when it has one."}},
+                      required=["id", "title", "date", "department", "author", "url", "body"],
                       extra=True),
+    "Citation": _object({
+        "written": {"type": "string", "description": "As written in the body."},
+        "number": {"type": "string", "description": "A cited document number, normalised."},
+        "title": {"type": "string", "description": "A cited 《title》, normalised."},
+        "id": {**NULLABLE, "description": "The cited notice when it is indexed (for a title: "
+               "the version in force at the citing notice's date)."}},
+        required=["written", "id"]),
+    "NoticeRef": _object({"id": STRING, "title": STRING, "date": {**NULLABLE, "format": "date"}}),
+    "Version": _object({"id": STRING, "date": {**NULLABLE, "format": "date"},
+                        "validity": STRING}),
     "Hit": _object({
         "id": STRING, "title": STRING,
         "title_html": {"type": "string", "description": "Escaped title; matches in <em>."},
@@ -70,10 +102,16 @@ SCHEMAS: dict[str, Any] = {
                          "description": "Escaped fragments of the body; matches in <em>."},
         "date": {**NULLABLE, "format": "date"}, "department": NULLABLE, "author": NULLABLE,
         "url": NULLABLE, "score": {"type": "number", "nullable": True,
-                  "description": "Relevance; null when sorted by date."}}),
+                  "description": "Relevance; null when sorted by date."},
+        "duplicates": {"type": "integer", "description": "With collapse=true: how many "
+                       "near-duplicates of this notice among the hits it stands for."}},
+        required=["id", "title", "title_html", "snippet_html", "date", "department",
+                  "author", "url", "score"]),
     "FacetValue": _object({"value": STRING, "count": {"type": "integer"}}),
     "Facets": _object({name: {"type": "array", "items": _ref("FacetValue")}
-                       for name in ("department", "author", "year", "month")}),
+                       for name in ("department", "author", "person", "validity", "year",
+                                    "month")},
+                      required=["department", "author", "year", "month"]),
     "SearchResponse": _object({
         "q": STRING, "page": {"type": "integer"}, "size": {"type": "integer"},
         "sort": {"type": "string", "enum": ["relevance", "newest", "oldest"]},
@@ -89,11 +127,18 @@ SCHEMAS: dict[str, Any] = {
         "shared_terms": {"type": "array", "items": STRING,
                          "description": "Key terms of the notice that this one shares."},
         "same_department": {"type": "string",
-                            "description": "Present when both come from this department."}},
-        required=["shared_terms"], extra=True),
+                            "description": "Present when both come from this department."},
+        "cites": {"type": "array", "items": STRING,
+                  "description": "The notice cites this one, written so."},
+        "cited_by": {"type": "boolean", "description": "This one cites the notice."},
+        "days_apart": {"type": "integer", "description": "Days between the two dates."}},
+        required=[], extra=True),
     "Related": _object({
         "id": STRING, "title": NULLABLE, "date": {**NULLABLE, "format": "date"},
-        "department": NULLABLE, "score": {"type": "number"}, "reasons": _ref("Reasons")}),
+        "department": NULLABLE, "score": {"type": "number"}, "reasons": _ref("Reasons"),
+        "duplicates": {"type": "integer", "description": "Near-duplicates of this one that "
+                       "it stands for."}},
+        required=["id", "title", "date", "department", "score", "reasons"]),
     "RelatedResponse": _object({"id": STRING,
                                 "related": {"type": "array", "items": _ref("Related")}}),
     "Suggestion": _object({"text": STRING, "count": {
@@ -121,6 +166,19 @@ SEARCH_PARAMS = [
            "every range.",
            {"type": "string", "format": "date"}),
     _param("date_to", "Last date, inclusive, YYYY-MM-DD.", {"type": "string", "format": "date"}),
+    _param("doc_number", "Only the notices whose own document number is one of these, in "
+           "any spelling (国办发[2017]47号, 国办发（2017）第047号 …; OR-ed).", STRING,
+           repeat=True),
+    _param("person", "Only notices naming one of these people (OR-ed).", STRING, repeat=True),
+    _param("validity", "Only notices that are current, superseded (a newer version of the "
+           "same title exists) or repealed (OR-ed).",
+           {"type": "string", "enum": ["current", "superseded", "repealed"]}, repeat=True),
+    _param("collapse", "true: one notice per group of near-duplicates (the earliest among "
+           "the hits), with duplicates counting the others.",
+           {"type": "boolean", "default": False}),
+    _param("format", "json (default) or csv: every hit (up to 10,000) with its metadata, "
+           "UTF-8 with a BOM, streamed; page and size are ignored.",
+           {"type": "string", "enum": ["json", "csv"], "default": "json"}),
     _param("sort", "relevance (default with a query), newest (default without), oldest. "
            "Ties break by id; undated notices come last.",
            {"type": "string", "enum": ["relevance", "newest", "oldest"]}),
@@ -142,7 +200,10 @@ def openapi_document() -> dict[str, Any]:
                 "operationId": "search",
                 "summary": "Ranked, filtered, faceted and highlighted search.",
                 "parameters": SEARCH_PARAMS,
-                "responses": {"200": _json(_ref("SearchResponse"), "The hits and facets."),
+                "responses": {"200": {
+                    "description": "The hits and facets (format=csv: every hit as CSV).",
+                    "content": {"application/json": {"schema": _ref("SearchResponse")},
+                                "text/csv": {"schema": STRING}}},
                               "400": ERRORS["400"], "503": ERRORS["503"]}}},
             "/notices/{notice_id}": {"get": {
                 "operationId": "getNotice", "summary": "One notice, every field.",

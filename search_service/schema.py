@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 
-from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.columns import VarBytesColumn
+from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from .analysis import JiebaTokenizer, NgramTokenizer
 from .notice import FIELDS, Notice
@@ -44,11 +45,20 @@ def build_schema() -> Schema:
         url=STORED(),
         extra=STORED(),
         content_hash=ID(stored=True, sortable=True),
+        # The notice's own document number (发文字号), normalised: the doc_number filter.
+        doc_number=ID(stored=True, sortable=True),
+        # Every document number it carries or cites, normalised: a query that is a number.
+        numbers=KEYWORD(lowercase=False, scorable=True),
+        # What links.py resolves across notices (citations, people, versions, SimHash).
+        links=COLUMN(VarBytesColumn()),
     )
 
 
-def to_document(notice: Notice) -> dict[str, object]:
-    """Return the Whoosh document for a notice (only fields that have values)."""
+def to_document(notice: Notice, links: dict[str, object] | None = None) -> dict[str, object]:
+    """Return the Whoosh document for a notice (only fields that have values).
+
+    `links` is what :class:`enrich.Enricher` extracted from the notice, if anything.
+    """
     doc: dict[str, object] = {
         "id": notice.id,
         "title": notice.title,
@@ -71,6 +81,14 @@ def to_document(notice: Notice) -> dict[str, object]:
         doc["url"] = notice.url
     if notice.extra:
         doc["extra"] = json.dumps(notice.extra, ensure_ascii=False)
+    if links:
+        doc["links"] = json.dumps(links, ensure_ascii=False, separators=(",", ":")).encode()
+        numbers = [c["number"] for c in links.get("cites", ()) if c.get("number")]
+        if links.get("doc_number"):
+            doc["doc_number"] = links["doc_number"]
+            numbers.insert(0, links["doc_number"])
+        if numbers:
+            doc["numbers"] = " ".join(numbers)
     return doc
 
 

@@ -8,16 +8,17 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from whoosh import query as wq
 from whoosh import scoring
 from whoosh.searching import Searcher
 
-from . import explore, highlight
+from . import docnum, explore, highlight
 from .cache import ResultCache
 from .correction import Corrector
 from .doctable import DocTable
+from .links import VALIDITY, Links
 from .errors import InvalidQueryError, NotFoundError
 from .query import compile_query
 from .schema import from_stored, title_key
@@ -56,6 +57,10 @@ class SearchRequest:
     months: tuple[str, ...] = ()
     date_from: str | None = None
     date_to: str | None = None
+    doc_numbers: tuple[str, ...] = ()
+    persons: tuple[str, ...] = ()
+    validity: tuple[str, ...] = ()
+    collapse: bool = False
     sort: str | None = None
     page: int = 1
     size: int = 10
@@ -79,6 +84,13 @@ class SearchRequest:
             raise InvalidQueryError("facet_size must be between 1 and 500")
         if self.date_from and self.date_to and self.date_from > self.date_to:
             raise InvalidQueryError("date_from is after date_to")
+        for value in self.validity:
+            if value not in VALIDITY:
+                raise InvalidQueryError(f"validity must be one of {', '.join(VALIDITY)}")
+        for value in self.doc_numbers:
+            if docnum.normalise(value) is None:
+                raise InvalidQueryError(
+                    f"doc_number {value!r} is not a document number such as 国办发〔2017〕47号")
 
 
 class Snapshot:
@@ -89,6 +101,7 @@ class Snapshot:
         self.index = home.open()
         self.searcher: Searcher = self.index.searcher(weighting=WEIGHTING)
         self.table = DocTable.load(self.searcher.reader())
+        self.links = Links.build(self.table)
         self.generation = f"{self.name}.{self.index.latest_generation()}"
         self._corrector: Corrector | None = None
         self._corrector_lock = threading.Lock()
@@ -197,10 +210,12 @@ class NoticeSearcher:
     def notice(self, notice_id: str) -> dict[str, object]:
         """Return one notice by id; raise NotFoundError when it is not indexed."""
         snap = self.snapshot()
-        docnum = snap.table.position.get(notice_id)
-        if docnum is None:
+        n = snap.table.position.get(notice_id)
+        if n is None:
             raise NotFoundError(f"no notice with id {notice_id!r}")
-        return from_stored(snap.searcher.stored_fields(docnum))
+        out = from_stored(snap.searcher.stored_fields(n))
+        out.update(_notice_links(snap, n))
+        return out
 
     def suggest(self, q: str, size: int = 10) -> dict[str, object]:
         """Return completions for a partly typed query."""
@@ -237,6 +252,8 @@ class Matched:
     scores: dict[int, float]
     facets: dict[str, Counter]
     needles: list[str]
+    #: With collapse: hits standing for a near-duplicate group, and how many they hide.
+    others: dict[int, int] = field(default_factory=dict)
 
 
 def _match(snap: Snapshot, req: SearchRequest, q: str,
@@ -244,6 +261,11 @@ def _match(snap: Snapshot, req: SearchRequest, q: str,
     """Match, filter, count and order one query over a snapshot."""
     table = snap.table
     compiled = compile_query(q, synonyms)
+    number = docnum.normalise(q.strip()) if q.strip() else None
+    if number and compiled.query is not None and "numbers" in snap.searcher.schema:
+        # A document number in any spelling finds every notice that carries or cites it.
+        compiled.query = wq.Or([compiled.query, wq.Term("numbers", number)])
+        compiled.needles.append(number)
     sort = req.sort or ("relevance" if q.strip() else "newest")
     if compiled.query is None and sort == "relevance":
         sort = "newest"  # nothing to rank by
@@ -256,19 +278,26 @@ def _match(snap: Snapshot, req: SearchRequest, q: str,
             # A query that is a notice's whole title names that notice.
             exact = wq.Term("title_key", title_key(q), boost=TITLE_MATCH_BOOST)
             ranked = wq.AndMaybe(ranked, exact)
+        if number and "doc_number" in snap.searcher.schema:
+            # ... and the notice that bears the number comes first.
+            ranked = wq.AndMaybe(ranked, wq.Term("doc_number", number,
+                                                 boost=TITLE_MATCH_BOOST))
         results = snap.searcher.search(ranked, limit=None)
         scores = {docnum: score for score, docnum in results.top_n}
         matched = scores.keys()
     else:
         matched = snap.searcher.docs_for_query(compiled.query)
-    hits, facets = _filter_and_count(table, matched, req)
+    hits, facets = _filter_and_count(snap, matched, req)
     if sort == "relevance":
         ordered = sorted(hits, key=lambda n: (-scores[n], table.ids[n]))
     else:
         order = table.newest if sort == "newest" else table.oldest
         hit_set = set(hits)
         ordered = [n for n in order if n in hit_set]
-    return Matched(sort, ordered, scores, facets, compiled.needles)
+    others: dict[int, int] = {}
+    if req.collapse:
+        ordered, others = snap.links.collapse(ordered)
+    return Matched(sort, ordered, scores, facets, compiled.needles, others)
 
 
 def _run(snap: Snapshot, req: SearchRequest, q: str,
@@ -277,24 +306,58 @@ def _run(snap: Snapshot, req: SearchRequest, q: str,
     m = _match(snap, req, q, synonyms)
     start = (req.page - 1) * req.size
     page = m.ordered[start:start + req.size]
+    hits = [_hit(snap, n, m.scores.get(n) if m.sort == "relevance" else None, m.needles)
+            for n in page]
+    if req.collapse:
+        for hit, n in zip(hits, page):
+            hit["duplicates"] = m.others.get(n, 0)
     return {
         "q": req.q, "page": req.page, "size": req.size, "sort": m.sort,
         "total": len(m.ordered), "took_ms": 0.0,
-        "hits": [_hit(snap, n, m.scores.get(n) if m.sort == "relevance" else None,
-                      m.needles) for n in page],
+        "hits": hits,
         "facets": {name: _top(counter, req.facet_size) for name, counter in m.facets.items()},
     }
 
 
-def _filter_and_count(table: DocTable, matched: Iterable[int],
+def _notice_links(snap: Snapshot, n: int) -> dict[str, object]:
+    """What a notice's links say about it, as fields of the notice object."""
+    table, links = snap.table, snap.links
+
+    def brief(m: int) -> dict[str, object]:
+        return {"id": table.ids[m], "title": _title(snap, m), "date": table.dates[m]}
+
+    by = links.validity_by[n]
+    return {
+        "doc_number": links.doc_numbers[n],
+        "person": list(links.persons[n]),
+        "cites": links.cites[n],
+        "cited_by": [brief(m) for m in links.cited_by.get(n, ())],
+        "near_duplicates": [brief(m) for m in links.duplicates(n)],
+        "validity": links.validity[n],
+        "validity_by": brief(by) if by is not None else None,
+        "versions": links.history(table, n),
+    }
+
+
+def _title(snap: Snapshot, n: int) -> str:
+    return snap.searcher.stored_fields(n).get("title") or ""
+
+
+def _filter_and_count(snap: Snapshot, matched: Iterable[int],
                       req: SearchRequest) -> tuple[list[int], dict[str, Counter]]:
-    """Apply the filters and count facets; department and author facets are disjunctive."""
+    """Apply the filters and count facets.
+
+    The department, author, person and validity facets are disjunctive: each is
+    counted with every filter applied except its own.
+    """
+    table, links = snap.table, snap.links
     depts, authors = set(req.departments), set(req.authors)
+    persons, validity = set(req.persons), set(req.validity)
+    numbers = {docnum.normalise(v) for v in req.doc_numbers}
     years, months = set(req.years), set(req.months)
     lo, hi = req.date_from, req.date_to
     hits: list[int] = []
-    dept_count: Counter = Counter()
-    author_count: Counter = Counter()
+    counts = {name: Counter() for name in ("department", "author", "person", "validity")}
     year_count: Counter = Counter()
     month_count: Counter = Counter()
     for n in matched:
@@ -308,20 +371,31 @@ def _filter_and_count(table: DocTable, matched: Iterable[int],
                 continue
             if (lo and date < lo) or (hi and date > hi):
                 continue
+        if numbers and links.doc_numbers[n] not in numbers:
+            continue
         dept, author = table.departments[n], table.authors[n]
-        dept_ok = not depts or dept in depts
-        author_ok = not authors or author in authors
-        if author_ok and dept is not None:
-            dept_count[dept] += 1
-        if dept_ok and author is not None:
-            author_count[author] += 1
-        if dept_ok and author_ok:
+        names, valid = links.persons[n], links.validity[n]
+        ok = {
+            "department": not depts or dept in depts,
+            "author": not authors or author in authors,
+            "person": not persons or not persons.isdisjoint(names),
+            "validity": not validity or valid in validity,
+        }
+        failed = [name for name, passed in ok.items() if not passed]
+        if len(failed) > 1:
+            continue
+        values = {"department": (dept,), "author": (author,), "person": names,
+                  "validity": (valid,)}
+        for name in (failed or counts):
+            for value in values[name]:
+                if value is not None:
+                    counts[name][value] += 1
+        if not failed:
             hits.append(n)
             if date is not None:
                 year_count[date[:4]] += 1
                 month_count[date[:7]] += 1
-    return hits, {"department": dept_count, "author": author_count,
-                  "year": year_count, "month": month_count}
+    return hits, {**counts, "year": year_count, "month": month_count}
 
 
 def _top(counter: Counter, size: int) -> list[dict[str, object]]:
@@ -352,6 +426,7 @@ def _rows(snap: Snapshot, m: Matched) -> Iterator[dict[str, object]]:
         yield {
             "id": stored["id"], "title": stored.get("title"), "date": stored.get("date"),
             "department": stored.get("department"), "author": stored.get("author"),
-            "url": stored.get("url"),
+            "doc_number": snap.links.doc_numbers[n], "person": list(snap.links.persons[n]),
+            "validity": snap.links.validity[n], "url": stored.get("url"),
             "score": round(m.scores[n], 4) if m.sort == "relevance" else None,
         }

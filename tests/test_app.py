@@ -306,7 +306,7 @@ def test_disjunctive_facets(client, small_records, filters) -> None:
               + [("year", y) for y in filters.get("years", ())]
               + [("facet_size", 500)])
     body = search(client, params)
-    assert body["facets"] == expected_facets(small_records, **filters)
+    assert {k: body["facets"][k] for k in FACET_KEYS} == expected_facets(small_records, **filters)
 
 
 def test_author_filter_keeps_other_spokespersons_in_the_author_facet(
@@ -341,7 +341,7 @@ def test_facet_size_truncates(client, small_records) -> None:
 def test_facets_of_a_query(client, small_records) -> None:
     matched = {i: small_records[i] for i in containing(small_records, "条例")}
     body = search(client, {"q": "条例", "facet_size": 500})
-    assert body["facets"] == expected_facets(matched)
+    assert {k: body["facets"][k] for k in FACET_KEYS} == expected_facets(matched)
 
 
 # --- pagination --------------------------------------------------------------------------

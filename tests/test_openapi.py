@@ -143,7 +143,10 @@ def test_operations_parameters_and_refs() -> None:
 def test_the_search_parameters_carry_their_bounds() -> None:
     params = {p["name"]: p for p in openapi_document()["paths"]["/search"]["get"]["parameters"]}
     assert set(params) == {"q", "department", "author", "year", "month", "date_from", "date_to",
-                           "sort", "page", "size", "facet_size"}
+                           "sort", "page", "size", "facet_size", "doc_number", "person",
+                           "validity", "collapse", "format"}
+    assert params["validity"]["schema"]["items"]["enum"] == ["current", "superseded", "repealed"]
+    assert params["format"]["schema"]["enum"] == ["json", "csv"]
     assert params["q"]["schema"]["maxLength"] == 200
     for word in ("OR", "“", "＂", "-", "(", "title:", "body:", "department:", "author:"):
         assert word in params["q"]["description"], word

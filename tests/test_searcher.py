@@ -102,7 +102,12 @@ def test_validation_errors_are_domain_errors(small_searcher) -> None:
 
 
 def test_notice_round_trips_every_field(small_searcher, small_records) -> None:
-    assert small_searcher.notice(SEED) == small_records[SEED]
+    notice = small_searcher.notice(SEED)
+    assert {k: notice[k] for k in small_records[SEED]} == small_records[SEED]
+    # ... plus what the index learnt from its text (tests/test_links.py checks them).
+    assert set(notice) - set(small_records[SEED]) == {
+        "doc_number", "person", "cites", "cited_by", "near_duplicates", "validity",
+        "validity_by", "versions"}
 
 
 def test_parts_side_by_side_rank_above_parts_apart(small_searcher, small_records) -> None:
