@@ -17,7 +17,8 @@ from . import textnorm
 _OPEN, _CLOSE = "〔[(【［﹝〖", "〕])】］﹞〗"
 #: Agency code, bracketed year, optional 第, sequence, 号 (on normalised text).
 _NUMBER = re.compile(
-    rf"(?P<agency>[\u4e00-\u9fff]{{1,12}})\s*[{re.escape(_OPEN)}]\s*(?P<year>\d{{4}})\s*"
+    rf"(?P<agency>[\u4e00-\u9fff]{{1,12}}(?:\([\u4e00-\u9fff]{{1,3}}\)[\u4e00-\u9fff]{{1,4}})?)"
+    rf"\s*[{re.escape(_OPEN)}]\s*(?P<year>\d{{4}})\s*"
     rf"[{re.escape(_CLOSE)}]\s*第?\s*(?P<seq>\d{{1,5}})\s*号")
 #: Words that end the text before an agency code (根据国办发… → 国办发); the code is
 #: what follows the last of them.

@@ -46,9 +46,17 @@ SURNAMES = frozenset(
 COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容",
                      "令狐", "长孙", "宇文", "司徒", "夏侯", "端木", "澹台")
 #: Characters tagged on each side of a role word.
-WINDOW = 8
+WINDOW = 16
+_DOTS = frozenset("·•・")
 #: Name-word tags: jieba's person names, transliterated ones and their parts.
 _NAME_FLAGS = ("nr", "nrt", "nrfg")
+#: Words that end a transliterated part: a verb or a time that follows the name.
+_FOREIGN_PART = re.compile(
+    r"(?:(?!主持|表示|访问|访华|出席|会见|举行|发表|宣布|接受|指出|强调|签署|共同|率团|应邀|"
+    r"日前|近日|昨天|今天|明天|先生|女士|总统|总理|首相|[在说称将对向与和及为于已也都就还又等的了会])"
+    r"[\u4e00-\u9fff]){1,5}")
+_ORGANISATION = re.compile(
+    r"大学|学院|大使馆|大使|政府|公司|集团|银行|医院|方面|代表团|国(?!务|家)|省(?!长|委)|市(?!长|委)")
 #: Single characters that follow a name without being part of it (在, 说, 表示's 表 …).
 _NOT_NAME_CHARS = frozenset("在说称讲到指会要是将对向与和及同为把被于已也都就还又等的了着过表答问谈"
                             "曾率并均亦仍则即以由从、，,。；：:！？“”（）()先女男")
@@ -100,23 +108,22 @@ class PersonExtractor:
         if not words or not words[0][1].startswith("nr"):
             return None
         name = words[0][0]
-        # jieba often splits a rare given name (刘结 一, 孔铉 佑) or a foreign one
-        # (普拉 希米, 伊姆兰 · 汗): take the pieces that continue it.
-        rest = words[1:]
-        while rest and len(name) < 6:
-            word, flag = rest[0]
-            if word in ("·", "•", "・") and len(rest) > 1 and _is_han(rest[1][0]):
-                name, rest = name + "·" + rest[1][0], rest[2:]
-            elif flag in _NAME_FLAGS and _is_han(word) and len(name) + len(word) <= 6:
-                name, rest = name + word, rest[1:]
-            elif (len(word) == 1 and _is_han(word) and word not in _NOT_NAME_CHARS
-                  and len(name) == 2 and not (word == "一" and rest[1:2] == [("行", "v")])
-                  and not (len(rest) > 1 and _is_han(rest[1][0]) and len(rest[1][0]) == 1
-                           and rest[1][0] not in _NOT_NAME_CHARS)):
-                name, rest = name + word, rest[1:]
+        if len(words) > 1 and words[1][1] in _NAME_FLAGS and _is_han(words[1][0]) \
+                and len(name) + len(words[1][0]) <= 5:
+            name += words[1][0]  # a transliterated name in two pieces (普拉 尤特)
+        after = window[len(name):]
+        if len(name) == 2 and _given_char(after):
+            # jieba often splits a rare given name (刘结 一, 阮春 福将): take one more
+            # character when what follows it is not part of a name.
+            name, after = name + after[0], after[1:]
+        while after[:1] in _DOTS:
+            # A transliterated name goes on after its dot (伊姆兰·汗, 沙阿·马哈茂德·库雷希).
+            part = _FOREIGN_PART.match(after[1:])
+            if not part:
                 break
-            else:
-                break
+            name, after = name + "·" + part.group(), after[1 + part.end():]
+        if _ORGANISATION.match(after):
+            return None  # 阿根廷大使, 哈佛大学: a place or a body, not a person
         return self._name(name, "nr")
 
     def _last_name(self, window: str) -> str | None:
@@ -124,7 +131,7 @@ class PersonExtractor:
         return self._name(*words[-1]) if words else None
 
     def _name(self, word: str, flag: str) -> str | None:
-        if not flag.startswith("nr") or not 2 <= len(word) <= 8:
+        if not flag.startswith("nr") or not 2 <= len(word) <= 12:
             return None
         if word in self.not_persons or not _has_surname(word):
             return None
@@ -135,6 +142,13 @@ def _tagged(window: str) -> list[tuple[str, str]]:
     import jieba.posseg  # loaded on first use: it costs ~50 MB, only indexing needs it
 
     return [(w.word, w.flag) for w in jieba.posseg.cut(window)]
+
+
+def _given_char(after: str) -> bool:
+    """True when after starts with a character that continues a two-character name."""
+    if len(after) < 2 or not _is_han(after[0]) or after[0] in _NOT_NAME_CHARS:
+        return False
+    return not _is_han(after[1]) or after[1] in _NOT_NAME_CHARS
 
 
 def _is_han(text: str) -> bool:
