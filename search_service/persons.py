@@ -93,11 +93,15 @@ class PersonExtractor:
                 found.setdefault(name, at)
         for match in _BEFORE.finditer(text):
             start = match.end()
+            if not _has_surname(text[start:start + 2]):
+                continue  # 人民代表大会, 委员会: no name follows; skip the tagging
             name = self._first_name(text[start:start + WINDOW])
             if name:
                 found.setdefault(name, start)
         for match in _AFTER.finditer(text):
             end = match.start()
+            if not any(_has_surname(text[end - k:end]) for k in (2, 3, 4) if end >= k):
+                continue
             name = self._last_name(text[max(0, end - WINDOW):end])
             if name:
                 found.setdefault(name, end - len(name))
@@ -156,4 +160,4 @@ def _is_han(text: str) -> bool:
 
 
 def _has_surname(word: str) -> bool:
-    return word[0] in SURNAMES or word[:2] in COMPOUND_SURNAMES
+    return bool(word) and (word[0] in SURNAMES or word[:2] in COMPOUND_SURNAMES)
