@@ -123,9 +123,10 @@ class HealthResource:
         self.searcher = searcher
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        stats = self.searcher.stats()
-        resp.media = {"status": "ok", "documents": stats["documents"],
-                      "generation": stats["generation"], "cache": self.searcher.cache.stats()}
+        # Not stats(): that walks every document, and load balancers probe often.
+        snap = self.searcher.snapshot()
+        resp.media = {"status": "ok", "documents": len(snap.table),
+                      "generation": snap.generation, "cache": self.searcher.cache.stats()}
 
 
 class OpenAPIResource:
