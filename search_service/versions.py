@@ -19,7 +19,10 @@ _VERSION_NOTE = re.compile(r"[(\[][^()\[\]]*(修正|修订|修改|施行|公布|
 _REPEALED_AFTER = re.compile(
     r"((?:《[^《》\n]{2,60}》(?:[(（][^()（）\n]{0,40}[)）])?[、和及与,，]?)+)"
     r"[^。；;《\n]{0,30}?(?:同时|予以|即行|自行)?废止")
-_REPEALED_BEFORE = re.compile(r"废止((?:《[^《》\n]{2,60}》[、和及与,，]?)+)")
+#: 废止《X》 only where the verb opens a clause (一、废止…, 决定：废止…), not in a question
+#: such as "中方是否已就延长或废止《…》做出决定".
+_REPEALED_BEFORE = re.compile(
+    r"(?:^|[：:，,。；;\n]|[一二三四五六七八九十]+、|决定)\s*废止((?:《[^《》\n]{2,60}》[、和及与,，]?)+)")
 _CITED = re.compile(r"《([^《》\n]{2,60})》")
 
 

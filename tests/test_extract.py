@@ -67,7 +67,10 @@ def test_repeals_in_real_closing_articles() -> None:
     assert versions.repeals(
         "第十二次会议通过、1998年6月24日上海市第十一届人民代表大会常务委员会第三次会议修正的"
         "《上海市产品质量监督条例》同时废止。") == ["上海市产品质量监督条例"]
-    # A question about a treaty (mfa-1649175) repeals nothing.
+    # Questions repeal nothing (mfa-313300, mfa-1649175).
+    assert versions.repeals("问：中方是否已就延长或废止《北京奥运会及其筹备期间外国记者在华采访规定》"
+                            "做出决定？") == []
+    assert versions.repeals("决定：废止《某市甲条例》、《某市乙办法》。") == ["某市甲条例", "某市乙办法"]
     assert versions.repeals("俄罗斯总统普京昨天签署命令宣布暂停履行《中导条约》，直到美方停止违反"
                             "条约或条约废止。") == []
 
