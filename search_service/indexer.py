@@ -114,11 +114,7 @@ def rollback(home: IndexHome, *, lock_timeout: float = 30.0) -> tuple[str, str]:
 def _build_generation(home: IndexHome, items: Iterable[Parsed | Rejected | Skipped],
                       summary: Summary, on_progress: Progress | None,
                       on_reject: Reject | None, strict: bool, enricher: Enricher) -> None:
-    name, ix = home.create_generation()
-    if BUILD_PROCS > 1:
-        writer = ix.writer(procs=BUILD_PROCS, limitmb=WRITER_LIMIT_MB, multisegment=True)
-    else:
-        writer = ix.writer(limitmb=WRITER_LIMIT_MB)
+    name, writer = _new_generation(home)
     try:
         for notice in _notices(items, summary, on_progress, on_reject):
             writer.add_document(**to_document(notice, enricher.links(notice)))
@@ -131,11 +127,7 @@ def _build_generation(home: IndexHome, items: Iterable[Parsed | Rejected | Skipp
         writer.cancel()
         home.discard(name)
         return
-    writer.commit()
-    home.switch_to(name)
-    home.clean_up()
-    summary.generation = name
-    summary.switched = True
+    _commit_and_switch(home, name, writer, summary)
 
 
 def _upsert(home: IndexHome, items: Iterable[Parsed | Rejected | Skipped], summary: Summary,
@@ -188,9 +180,7 @@ def _migrate(home: IndexHome, old, items: Iterable[Parsed | Rejected | Skipped],
     with old.reader() as reader:
         known = dict(_column_pairs(reader, "id", "content_hash"))
     seen: set[str] = set()
-    name, ix = home.create_generation()
-    writer = ix.writer(procs=BUILD_PROCS, limitmb=WRITER_LIMIT_MB, multisegment=True) \
-        if BUILD_PROCS > 1 else ix.writer(limitmb=WRITER_LIMIT_MB)
+    name, writer = _new_generation(home)
     try:
         for notice in _notices(items, summary, on_progress, on_reject):
             writer.add_document(**to_document(notice, enricher.links(notice)))
@@ -215,6 +205,20 @@ def _migrate(home: IndexHome, old, items: Iterable[Parsed | Rejected | Skipped],
         writer.cancel()
         home.discard(name)
         raise
+    _commit_and_switch(home, name, writer, summary)
+
+
+def _new_generation(home: IndexHome) -> tuple[str, IndexWriter]:
+    """Create an empty generation and its writer (Whoosh's multi-process one on >1 core)."""
+    name, ix = home.create_generation()
+    if BUILD_PROCS > 1:
+        return name, ix.writer(procs=BUILD_PROCS, limitmb=WRITER_LIMIT_MB, multisegment=True)
+    return name, ix.writer(limitmb=WRITER_LIMIT_MB)
+
+
+def _commit_and_switch(home: IndexHome, name: str, writer: IndexWriter,
+                       summary: Summary) -> None:
+    """Commit a new generation, serve it, and remove what is no longer kept."""
     writer.commit()
     home.switch_to(name)
     home.clean_up()
