@@ -9,6 +9,7 @@ query time.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator
 from pickle import dumps
@@ -48,16 +49,47 @@ class AnalysedText(TEXT):
             return
         boost = fmt.field_boost
         positions = type(fmt) is Positions
+        terms = _term_bytes()
         for term, poses in term_positions(value).items():
             freq = len(poses)
-            if positions:
+            tbytes = terms.get(term)
+            if tbytes is None:
+                tbytes = terms[term] = term.encode("utf-8")
+            if not positions:
+                encoded = _count_bytes(freq)
+            elif freq == 1:
+                encoded = _one_position_bytes(poses[0])
+            else:
                 deltas = [poses[0]]
                 deltas.extend(b - a for a, b in zip(poses, poses[1:]))
                 # What Positions.encode writes: a count, then the pickled deltas.
                 encoded = pack_uint(freq) + dumps(deltas, 2)
-            else:
-                encoded = pack_uint(freq)
-            yield term.encode("utf-8"), freq, float(freq) * boost, encoded
+            yield tbytes, freq, float(freq) * boost, encoded
+
+
+# Whoosh's writer holds every posting of a run in memory until it sorts them: sharing
+# one bytes object per distinct term and small value saves ~100 bytes a posting.
+_TERM_BYTES: dict[str, bytes] = {}
+#: Distinct terms kept before the cache starts again (a few hundred MB at most).
+_TERM_BYTES_MAX = 3_000_000
+
+
+def _term_bytes() -> dict[str, bytes]:
+    if len(_TERM_BYTES) > _TERM_BYTES_MAX:
+        _TERM_BYTES.clear()
+    return _TERM_BYTES
+
+
+@functools.lru_cache(maxsize=4096)
+def _count_bytes(freq: int) -> bytes:
+    """Return what Frequency encodes for a count."""
+    return pack_uint(freq)
+
+
+@functools.lru_cache(maxsize=200_000)
+def _one_position_bytes(pos: int) -> bytes:
+    """Return what Positions encodes for a term that occurs once, at pos."""
+    return pack_uint(1) + dumps([pos], 2)
 
 
 def build_schema() -> Schema:
