@@ -12,6 +12,7 @@ older indexes unopenable.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -23,6 +24,7 @@ from pathlib import Path
 import jieba
 from whoosh.analysis import Token, Tokenizer
 
+from . import segment
 from .textnorm import normalise
 
 log = logging.getLogger(__name__)
@@ -37,15 +39,19 @@ _loaded_dir: Path | None = None
 _stopwords: frozenset[str] = frozenset()
 
 
-def load_dictionaries(dict_dir: str | os.PathLike | None) -> None:
+def load_dictionaries(dict_dir: str | os.PathLike | None, rjieba: bool = True) -> None:
     """Load jieba's dictionary, the user dictionary and the stopwords, once per process.
 
     Call this before gunicorn forks its workers, so they share the ~60 MB it costs.
+    With `rjieba` (and rjieba installed), runs of ideographs are cut by rjieba given
+    the same dictionary: the same tokens as jieba's, about 6x faster (segment.py).
     """
     global _loaded_dir, _stopwords
     path = Path(dict_dir) if dict_dir else None
     with _lock:
         if _loaded_dir is not None and _loaded_dir == path:
+            if rjieba != segment.rjieba_in_use():
+                segment.use_rjieba(rjieba)
             return
         if not os.access(tempfile.gettempdir(), os.W_OK):
             jieba.dt.tmp_dir = str(Path.home())
@@ -58,6 +64,8 @@ def load_dictionaries(dict_dir: str | os.PathLike | None) -> None:
             stop_file = path / "stopwords.txt"
             if stop_file.exists():
                 _stopwords = frozenset(read_word_list(stop_file))
+        segment.use_rjieba(rjieba)
+        _index_pieces.cache_clear()
         _loaded_dir = path if path is not None else Path()
 
 
@@ -81,15 +89,56 @@ def stopwords() -> frozenset[str]:
     return _stopwords
 
 
-def _subwords(word: str) -> Iterator[tuple[str, int]]:
-    """Yield the dictionary 2- and 3-grams inside a long word, as jieba's search mode does."""
-    freq = jieba.dt.FREQ
-    for n in (2, 3):
-        if len(word) > n:
-            for i in range(len(word) - n + 1):
-                gram = word[i:i + n]
-                if freq.get(gram):
-                    yield gram, i
+@functools.lru_cache(maxsize=200_000)
+def _index_pieces(word: str) -> tuple[tuple[str, int], ...]:
+    """Return the (word, offset) pieces a word indexes as: its sub-words, then itself.
+
+    The dictionary 2- and 3-grams inside a long word are what jieba's search mode
+    adds. Words repeat, so the answer is cached (cleared when the dictionaries load).
+    """
+    pieces = []
+    if len(word) > 2:
+        freq = jieba.dt.FREQ
+        for n in (2, 3):
+            if len(word) > n:
+                for i in range(len(word) - n + 1):
+                    gram = word[i:i + n]
+                    if freq.get(gram):
+                        pieces.append((gram, i))
+    pieces.append((word, 0))
+    return tuple(pieces)
+
+
+def _normalised(value: str) -> str:
+    """Return normalise(value), reusing the last answer for the very same string.
+
+    A title and a body are each analysed twice (bigrams and words) in a row.
+    """
+    global _last_normalised
+    last = _last_normalised
+    if last[0] is value:
+        return last[1]
+    text = normalise(value)
+    _last_normalised = (value, text)
+    return text
+
+
+_last_normalised: tuple[str | None, str] = (None, "")
+
+
+def _word_pieces(text: str, index_mode: bool,
+                 stops: frozenset[str]) -> Iterator[tuple[str, int, int]]:
+    """Yield (piece, start, position) of the jieba analysis of normalised text."""
+    pos = 0
+    for word, start, _end in segment.tokenize(text):
+        if not _WORDLIKE.search(word) or word.isspace() or word in stops:
+            continue
+        if index_mode and len(word) > 2:
+            for piece, offset in _index_pieces(word):
+                yield piece, start + offset, pos
+        else:
+            yield word, start, pos
+        pos += 1
 
 
 class JiebaTokenizer(Tokenizer):
@@ -106,7 +155,7 @@ class JiebaTokenizer(Tokenizer):
                  start_char: int = 0, tokenize: bool = True, mode: str = "",
                  **kwargs: object) -> Iterator[Token]:
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        text = normalise(value)
+        text = _normalised(value)
         if not tokenize:
             t.original = t.text = text
             t.boost = 1.0
@@ -117,27 +166,33 @@ class JiebaTokenizer(Tokenizer):
             yield t
             return
         stops = _stopwords if removestops else frozenset()
-        index_mode = mode == "index"
-        pos = start_pos
-        for word, start, end in jieba.tokenize(text):
-            if not _WORDLIKE.search(word) or word.isspace() or word in stops:
-                continue
-            pieces = [(word, start)]
-            if index_mode and len(word) > 2:
-                pieces = [(w, start + i) for w, i in _subwords(word)] + pieces
-            for piece, pstart in pieces:
-                t.text = piece
-                t.boost = 1.0
-                t.stopped = False
-                if keeporiginal:
-                    t.original = value[pstart:pstart + len(piece)]
-                if positions:
-                    t.pos = pos
-                if chars:
-                    t.startchar = start_char + pstart
-                    t.endchar = start_char + pstart + len(piece)
-                yield t
-            pos += 1
+        for piece, pstart, pos in _word_pieces(text, mode == "index", stops):
+            t.text = piece
+            t.boost = 1.0
+            t.stopped = False
+            if keeporiginal:
+                t.original = value[pstart:pstart + len(piece)]
+            if positions:
+                t.pos = start_pos + pos
+            if chars:
+                t.startchar = start_char + pstart
+                t.endchar = start_char + pstart + len(piece)
+            yield t
+
+    def term_positions(self, value: str) -> dict[str, list[int]]:
+        """Return {term: positions} as indexing sees value, without a Token per term.
+
+        The same terms and positions as ``__call__(value, positions=True,
+        mode="index")``; ``schema.AnalysedText`` indexes with it.
+        """
+        out: dict[str, list[int]] = {}
+        for piece, _start, pos in _word_pieces(_normalised(value), True, _stopwords):
+            found = out.get(piece)
+            if found is None:
+                out[piece] = [pos]
+            else:
+                found.append(pos)
+        return out
 
 
 class NgramTokenizer(Tokenizer):
@@ -161,7 +216,7 @@ class NgramTokenizer(Tokenizer):
                  start_char: int = 0, tokenize: bool = True, mode: str = "",
                  **kwargs: object) -> Iterator[Token]:
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        text = normalise(value)
+        text = _normalised(value)
         pos = start_pos
         for gram, start in ngrams(text):
             t.text = gram
@@ -176,6 +231,29 @@ class NgramTokenizer(Tokenizer):
                 t.endchar = start_char + start + len(gram)
             yield t
             pos += 1
+
+    def term_positions(self, value: str) -> dict[str, list[int]]:
+        """Return {term: positions} as indexing sees value, without a Token per term.
+
+        The same terms and positions as ``__call__(value, positions=True)``.
+        """
+        out: dict[str, list[int]] = {}
+        for pos, gram in enumerate(_gram_texts(_normalised(value))):
+            found = out.get(gram)
+            if found is None:
+                out[gram] = [pos]
+            else:
+                found.append(pos)
+        return out
+
+
+def _gram_texts(text: str) -> Iterator[str]:
+    """Yield the tokens of ngrams(text) without their offsets."""
+    for han, word, other in _RUNS.findall(text):
+        if len(han) > 1:
+            yield from map(str.__add__, han[:-1], han[1:])
+        else:
+            yield han or word or other
 
 
 def ngrams(text: str) -> Iterator[tuple[str, int]]:

@@ -180,7 +180,7 @@ def create_app(settings: Settings | None = None,
                searcher: NoticeSearcher | None = None) -> falcon.App:
     """Build the WSGI app; loads jieba's dictionaries now (before any fork)."""
     settings = settings or Settings.from_env()
-    analysis.load_dictionaries(settings.dict_dir)
+    analysis.load_dictionaries(settings.dict_dir, rjieba=settings.rjieba)
     if searcher is None:
         searcher = NoticeSearcher(
             IndexHome(settings.index_dir), settings.reload_interval, background=True,

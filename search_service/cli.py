@@ -90,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             serve(settings)
             return EXIT_OK
         if args.command != "rollback":  # it reads no text: spare it loading jieba
-            analysis.load_dictionaries(settings.dict_dir)
+            analysis.load_dictionaries(settings.dict_dir, rjieba=settings.rjieba)
         return COMMANDS[args.command](args, settings, home)
     except FileNotFoundError as exc:
         _err(f"search-service: {exc.strerror or 'not found'}: {exc.filename}")

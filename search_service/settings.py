@@ -33,6 +33,8 @@ SETTINGS = (
             "Search responses each worker keeps for repeated queries (0: no cache)."),
     Setting("SEARCH_SERVICE_LOCK_TIMEOUT", "30",
             "Seconds an indexing run waits for another run's lock before giving up (exit 3)."),
+    Setting("SEARCH_SERVICE_RJIEBA", "1",
+            "1: cut runs of ideographs with rjieba (jieba's tokens, ~6x faster); 0: jieba only."),
 )
 
 
@@ -48,6 +50,7 @@ class Settings:
     reload_interval: float
     cache_size: int
     lock_timeout: float
+    rjieba: bool
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -63,6 +66,7 @@ class Settings:
             "reload_interval": float(raw["SEARCH_SERVICE_RELOAD_INTERVAL"]),
             "cache_size": int(raw["SEARCH_SERVICE_CACHE_SIZE"]),
             "lock_timeout": float(raw["SEARCH_SERVICE_LOCK_TIMEOUT"]),
+            "rjieba": raw["SEARCH_SERVICE_RJIEBA"].strip() != "0",
         }
         names = {f.name for f in fields(cls)}
         values.update({k: v for k, v in overrides.items() if k in names and v is not None})

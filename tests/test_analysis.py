@@ -78,3 +78,20 @@ def test_whoosh_phrases_and_highlights_work_with_the_jieba_analyzer() -> None:
             '根据省委部署,8月14日,省委<em class=" 0">巡视工作领导</em>小组召开十三届省委'
             '第五轮<em class=" 1">巡视</em>集中反馈会议')
         assert searcher.search(Phrase("body", ["工作", "巡视"])).scored_length() == 0
+
+
+@pytest.mark.parametrize("field", ["title", "body", "department", "title_words", "body_words"])
+@pytest.mark.parametrize("text", [
+    SAMPLE,  # bigrams with punctuation; jieba words with search-mode sub-words
+    NAME + NAME,  # every term twice: positions and frequencies add up
+    "ＣＯＶＩＤ－１９\u00a0的 和 了",  # folded variants, spaces and stopwords
+    "增长36.5%，同比20-21年",  # runs jieba keeps whole
+    "",  # no terms at all
+])
+def test_the_fast_indexing_path_gives_whooshs_postings(field: str, text: str) -> None:
+    # AnalysedText builds {term: positions} directly; Whoosh's own TEXT.index goes
+    # through a Token per occurrence. Both must yield the very same postings.
+    from search_service.schema import build_schema
+
+    fieldobj = build_schema()[field]
+    assert sorted(fieldobj.index(text)) == sorted(fields.TEXT.index(fieldobj, text))
