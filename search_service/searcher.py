@@ -15,6 +15,7 @@ from whoosh import scoring
 from whoosh.searching import Searcher
 
 from . import docnum, explore, highlight
+from .bulkscore import BulkScorer
 from .cache import ResultCache
 from .correction import Corrector
 from .doctable import DocTable
@@ -101,6 +102,7 @@ class Snapshot:
         self.index = home.open()
         self.searcher: Searcher = self.index.searcher(weighting=WEIGHTING)
         self.table = DocTable.load(self.searcher.reader())
+        self.scorer = BulkScorer(self.searcher)
         self.links = Links.build(self.table)
         self.generation = f"{self.name}.{self.index.latest_generation()}"
         self._corrector: Corrector | None = None
@@ -282,8 +284,11 @@ def _match(snap: Snapshot, req: SearchRequest, q: str,
             # ... and the notice that bears the number comes first.
             ranked = wq.AndMaybe(ranked, wq.Term("doc_number", number,
                                                  boost=TITLE_MATCH_BOOST))
-        results = snap.searcher.search(ranked, limit=None)
-        scores = {docnum: score for score, docnum in results.top_n}
+        if BulkScorer.handles(ranked):
+            scores = snap.scorer.scores(ranked)
+        else:
+            results = snap.searcher.search(ranked, limit=None)
+            scores = {docnum: score for score, docnum in results.top_n}
         matched = scores.keys()
     else:
         matched = snap.searcher.docs_for_query(compiled.query)

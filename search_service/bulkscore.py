@@ -1,0 +1,215 @@
+"""Every match of a query with its score, computed a posting list at a time.
+
+Whoosh's collectors walk the matcher tree one document at a time: for a query part (an
+Or of four runs, optional word terms, the title and number boosts) that is dozens of
+Python calls per document per node, most of a search's time. Here the same tree is
+evaluated bottom-up, each node into a {docnum: score} dict, with Whoosh's arithmetic in
+Whoosh's order (``a.score() + b.score()``, ``child * boost``, the same Huffman-shaped
+trees, ArrayUnionMatcher's running sums), so every score is bit-identical to what
+``searcher.search(q, limit=None)`` gives. A query or matcher type not handled here is
+walked the ordinary way: unusual queries are slower, never different.
+
+Only queries for which scores do not depend on the walk are scored here (`handles`).
+An AndMaybeMatcher that is moved with skip_to(id) moves its optional side to id, not to
+where its required side landed, so the optional score is sometimes dropped: under an
+And (a query of several parts), scores depend on the order the intersection visits
+documents in, and only walking it reproduces them.
+"""
+
+from __future__ import annotations
+
+from whoosh import matching
+from whoosh import query as wq
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching import binary, combo, wrappers
+from whoosh.scoring import BM25FScorer, bm25
+from whoosh.searching import Searcher
+from whoosh.util import make_weighted_tree
+
+from .runquery import Run, RunMatcher, read_postings
+
+Scores = dict[int, float]
+#: Queries whose matchers are plain posting lists, whatever walks them.
+_LEAVES = frozenset({wq.Term, Run, wq.Prefix, wq.Every, type(wq.NullQuery)})
+
+
+class _Node:
+    """A subtree's class and scores, sortable like a Whoosh matcher in a weighted tree."""
+
+    __slots__ = ("cls", "scores")
+
+    def __init__(self, cls: type, scores: Scores):
+        self.cls, self.scores = cls, scores
+
+    # Matcher.__eq__/__lt__ make (weight, matcher) tuples with equal weights never
+    # less than each other, so make_weighted_tree keeps ties in their given order.
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Node) and other.cls is self.cls
+
+    def __lt__(self, other: object) -> bool:
+        return False
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class BulkScorer:
+    """Scores whole queries over one searcher; keeps that searcher's field lengths."""
+
+    def __init__(self, searcher: Searcher):
+        self.searcher = searcher
+        self._lengths: dict[tuple[int, str], list] = {}
+
+    @staticmethod
+    def handles(q: wq.Query, skipped: bool = False) -> bool:
+        """Return True when q's scores are the same however its matcher is walked.
+
+        `skipped`: whether Whoosh may move q's matcher with skip_to (under an And, or
+        on the optional side of an AndMaybe).
+        """
+        kind = type(q)
+        if kind is wq.AndMaybe:
+            return (not skipped and BulkScorer.handles(q.a, skipped)
+                    and BulkScorer.handles(q.b, True))
+        if kind is wq.Or:
+            return all(BulkScorer.handles(s, skipped) for s in q.subqueries)
+        if kind is wq.And:
+            return all(BulkScorer.handles(s, True) for s in q.subqueries)
+        if kind is wq.AndNot:
+            return BulkScorer.handles(q.a, skipped)  # the excluded side is not scored
+        return kind in _LEAVES
+
+    def scores(self, q: wq.Query) -> Scores:
+        """Return {global docnum: score} of every match, as search(q, limit=None) scores it."""
+        context = self.searcher.context()
+        out: Scores = {}
+        for sub, offset in self.searcher.leaf_searchers():
+            node = self._query(q, sub, offset, context)
+            if offset:
+                out.update((d + offset, s) for d, s in node.scores.items())
+            else:
+                out.update(node.scores)
+        return out
+
+    # ------------------------------------------------------------------ queries
+
+    def _query(self, q: wq.Query, sub: Searcher, offset: int, context) -> _Node:
+        kind = type(q)
+        if kind is wq.Or or kind is wq.And:
+            subs = q.subqueries
+            if not subs:
+                return _Node(type(matching.NullMatcher), {})
+            if len(subs) == 1:
+                return self._query(subs[0], sub, offset, context)
+            return self._or(q, sub, offset, context) if kind is wq.Or else \
+                self._and(q, sub, offset, context)
+        if kind is wq.AndMaybe:
+            a = self._query(q.a, sub, offset, context).scores
+            b = self._query(q.b, sub, offset, context).scores
+            return _Node(binary.AndMaybeMatcher,
+                         {d: (s + b[d]) if d in b else s for d, s in a.items()})
+        if kind is wq.AndNot:
+            a = self._query(q.a, sub, offset, context).scores
+            exclude = set(_walk_ids(q.b.matcher(sub, sub.boolean_context())))
+            return _Node(binary.AndNotMatcher,
+                         {d: s for d, s in a.items() if d not in exclude})
+        if kind is Run:
+            scorer, counts = q.counts(sub)
+            if scorer is None:
+                return _Node(type(matching.NullMatcher), {})
+            if type(scorer) is BM25FScorer:
+                # RunMatcher.score(): scorer.score(self) * boost, with weight = the count.
+                lengths = self._field_lengths(sub, offset, q.fieldname)
+                idf, avgfl, b, k1, boost = (scorer.idf, scorer.avgfl, scorer.B, scorer.K1,
+                                            q.boost)
+                return _Node(RunMatcher, {d: bm25(idf, float(f), lengths[d], avgfl, b, k1) * boost
+                                          for d, f in counts.items()})
+        m = q.matcher(sub, context)
+        field = q.fieldname if kind is wq.Term else None
+        return _Node(type(m), self._matcher(m, sub, offset, field))
+
+    def _or(self, q: wq.Or, sub: Searcher, offset: int, context) -> _Node:
+        # Or._matcher's automatic choice, for this segment.
+        subs = q.subqueries
+        needs_current = context.needs_current if context else True
+        if q.scale or len(subs) >= q.TOO_MANY_CLAUSES or q.matcher_type != q.AUTO_MATCHER:
+            m = q.matcher(sub, context)
+            return _Node(type(m), self._matcher(m, sub, offset))
+        if needs_current or len(subs) == 2 or sub.doc_count_all() > 5000:
+            reader = sub.reader()
+            nodes = [(s.estimate_size(reader), self._query(s, sub, offset, context))
+                     for s in subs]
+            node = make_weighted_tree(_union, nodes)
+            return _boosted(node, q.boost)
+        # PreloadedOr: ArrayUnionMatcher adds each sub-matcher's score × boost in turn.
+        boost, total = q.boost, {}
+        for s in subs:
+            for d, score in self._query(s, sub, offset, context).scores.items():
+                total[d] = total.get(d, 0.0) + score * boost
+        return _Node(combo.ArrayUnionMatcher, {d: s for d, s in total.items() if s > 0})
+
+    def _and(self, q: wq.And, sub: Searcher, offset: int, context) -> _Node:
+        reader = sub.reader()
+        nodes = [(0 - s.estimate_size(reader), self._query(s, sub, offset, context))
+                 for s in q.subqueries]
+        return _boosted(make_weighted_tree(_intersection, nodes), q.boost)
+
+    # ------------------------------------------------------------------ matchers
+
+    def _matcher(self, m: matching.Matcher, sub: Searcher, offset: int,
+                 field: str | None = None) -> Scores:
+        """Score a matcher's postings; field: the one a Term or Run's scorer was made for."""
+        kind = type(m)
+        if kind is type(matching.NullMatcher):
+            return {}
+        if kind is wrappers.WrappingMatcher:
+            boost = m.boost
+            return {d: s * boost for d, s in self._matcher(m.child, sub, offset, field).items()}
+        if field and kind is W3LeafMatcher and type(m.scorer) is BM25FScorer:
+            scorer = m.scorer
+            lengths = self._field_lengths(sub, offset, field)
+            idf, avgfl, b, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
+            ids, weights, _ = read_postings(m, values=False)
+            return {d: bm25(idf, w, lengths[d], avgfl, b, k1) for d, w in zip(ids, weights)}
+        out: Scores = {}
+        while m.is_active():
+            out[m.id()] = m.score()
+            m.next()
+        return out
+
+    def _field_lengths(self, sub: Searcher, offset: int, field: str) -> list:
+        """Return the lengths a scorer's dfl() gives, for every docnum of a segment."""
+        key = (offset, field)
+        lengths = self._lengths.get(key)
+        if lengths is None:
+            dfl = sub.doc_field_length
+            lengths = [dfl(d, field, 1) for d in range(sub.doc_count_all())]
+            self._lengths[key] = lengths
+        return lengths
+
+
+def _union(a: _Node, b: _Node) -> _Node:
+    # UnionMatcher: a.score() + b.score() where both match, else the one that does.
+    out = dict(a.scores)
+    for d, s in b.scores.items():
+        out[d] = (out[d] + s) if d in out else s
+    return _Node(binary.UnionMatcher, out)
+
+
+def _intersection(a: _Node, b: _Node) -> _Node:
+    bs = b.scores
+    return _Node(binary.IntersectionMatcher,
+                 {d: s + bs[d] for d, s in a.scores.items() if d in bs})
+
+
+def _boosted(node: _Node, boost: float) -> _Node:
+    if boost == 1.0:
+        return node
+    return _Node(wrappers.WrappingMatcher, {d: s * boost for d, s in node.scores.items()})
+
+
+def _walk_ids(m: matching.Matcher) -> list[int]:
+    out = []
+    while m.is_active():
+        out.append(m.id())
+        m.next()
+    return out
