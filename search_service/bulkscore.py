@@ -77,7 +77,10 @@ class BulkScorer:
         if kind is wq.Or:
             return all(BulkScorer.handles(s, skipped) for s in q.subqueries)
         if kind is wq.And:
-            return all(BulkScorer.handles(s, True) for s in q.subqueries)
+            subs = q.subqueries
+            if len(subs) == 1:  # its matcher is the subquery's own
+                return BulkScorer.handles(subs[0], skipped)
+            return all(BulkScorer.handles(s, True) for s in subs)
         if kind is wq.AndNot:
             return BulkScorer.handles(q.a, skipped)  # the excluded side is not scored
         return kind in _LEAVES
