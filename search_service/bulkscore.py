@@ -60,8 +60,14 @@ class BulkScorer:
 
     def __init__(self, searcher: Searcher):
         self.searcher = searcher
-        self._lengths: dict[tuple[int, str], list] = {}
         self._offsets = {id(sub): offset for sub, offset in searcher.leaf_searchers()}
+        # Every length a scorer's dfl() can ask for, read once per generation rather
+        # than on the first searches that need them.
+        schema = searcher.schema
+        scorable = [name for name in schema.names() if schema[name].scorable]
+        self._lengths: dict[tuple[int, str], list] = {
+            (offset, name): _lengths(sub, name)
+            for sub, offset in searcher.leaf_searchers() for name in scorable}
 
     @staticmethod
     def handles(q: wq.Query, skipped: bool = False) -> bool:
@@ -213,13 +219,13 @@ class BulkScorer:
 
     def _field_lengths(self, sub: Searcher, offset: int, field: str) -> list:
         """Return the lengths a scorer's dfl() gives, for every docnum of a segment."""
-        key = (offset, field)
-        lengths = self._lengths.get(key)
-        if lengths is None:
-            dfl = sub.doc_field_length
-            lengths = [dfl(d, field, 1) for d in range(sub.doc_count_all())]
-            self._lengths[key] = lengths
-        return lengths
+        lengths = self._lengths.get((offset, field))
+        return lengths if lengths is not None else _lengths(sub, field)
+
+
+def _lengths(sub: Searcher, field: str) -> list:
+    dfl = sub.doc_field_length
+    return [dfl(d, field, 1) for d in range(sub.doc_count_all())]
 
 
 def _preloaded(q: wq.Or, sub: Searcher, context) -> bool:
