@@ -101,7 +101,8 @@ class Run(qcore.Query):
             starts: set[int] | None = None
             for values, offset, decode in pairs:
                 here = decode(values[docnum], offset)
-                starts = here if starts is None else starts & here
+                # intersection() takes the iterator as it is: no set of it is built.
+                starts = set(here) if starts is None else starts.intersection(here)
                 if not starts:
                     break
             if starts:
@@ -162,16 +163,16 @@ class RunMatcher(matching.Matcher):
 
 
 def _positions_decoder(fmt: formats.Format):
-    """Return f(value, offset) → {position - offset} for a posting value of this format."""
+    """Return f(value, offset) → the positions - offset of a posting value of this format."""
     if type(fmt) is formats.Positions:
-        def decode(value: bytes, offset: int) -> set[int]:
+        def decode(value: bytes, offset: int) -> Iterator[int]:
             # Positions.decode_positions (a pickled list of deltas), summed in C.
             if not value.endswith(b"."):
                 value += b"."
-            return set(islice(accumulate(loads(value[_INT_SIZE:]), initial=-offset), 1, None))
+            return islice(accumulate(loads(value[_INT_SIZE:]), initial=-offset), 1, None)
         return decode
     slow = fmt.decoder("positions")
-    return lambda value, offset: {p - offset for p in slow(value)}
+    return lambda value, offset: (p - offset for p in slow(value))
 
 
 def read_postings(m: matching.Matcher, values: bool = True) -> tuple[list, list, list]:
