@@ -120,11 +120,26 @@ def _is_end(norm: str, pos: int, marks: frozenset[str]) -> bool:
 
 
 def _latest_start(norm: str, lo: int, hi: int, marks: frozenset[str]) -> int | None:
-    """Return the last allowed start in [lo, hi], so the fragment opens near the match."""
-    for pos in range(hi, lo - 1, -1):
-        if _is_start(norm, pos, marks):
+    """Return the last allowed start in [lo, hi], so the fragment opens near the match.
+
+    A start follows the text's start, a mark, a line break, a closer or a space, so only
+    the positions after those (found with a regular expression) are tested.
+    """
+    lo, hi = max(lo, 0), min(hi, len(norm))
+    if lo > hi:
+        return None
+    after = [m.end() for m in _start_pattern(marks).finditer(norm, max(lo - 1, 0), hi)]
+    if lo == 0:
+        after.insert(0, 0)
+    for pos in reversed(after):
+        if lo <= pos <= hi and _is_start(norm, pos, marks):
             return pos
     return None
+
+
+@functools.cache
+def _start_pattern(marks: frozenset[str]) -> re.Pattern[str]:
+    return re.compile("[" + re.escape("".join(sorted(marks | CLOSERS))) + "\n \t]")
 
 
 def _nearest_end(norm: str, lo: int, hi: int, target: int, marks: frozenset[str]) -> int | None:

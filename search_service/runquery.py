@@ -5,14 +5,24 @@ was ~70% of a slow query's time on bigram fields. A run of bigrams needs much
 less: the documents that hold every bigram, then one set intersection of
 positions per document, rarest bigram first so most candidates are dropped
 after decoding one or two position lists.
+
+The matches are found in bulk when the matcher is made (posting blocks read whole,
+deltas summed in C, blocks that cannot hold a candidate skipped), rather than by
+leap-frogging matchers document by document; the matcher then walks a list.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterator, Sequence
+from itertools import accumulate, islice
+from pickle import loads
 
-from whoosh import matching
+from whoosh import formats, matching
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching import wrappers
 from whoosh.query import qcore
+from whoosh.system import _INT_SIZE
 
 
 class Run(qcore.Query):
@@ -49,90 +59,90 @@ class Run(qcore.Query):
     def estimate_min_size(self, ixreader) -> int:
         return 0
 
-    def matcher(self, searcher, context=None) -> matching.Matcher:
+    def _leaves(self, searcher) -> tuple[list, list[int], object] | None:
+        """Return the postings of each word, rarest first, their offsets and the scorer."""
         reader = searcher.reader()
         field = searcher.schema[self.fieldname]
         words = [field.to_bytes(w) for w in self.words]
         if any((self.fieldname, w) not in reader for w in words):
-            return matching.NullMatcher()
+            return None
         order = sorted(range(len(words)),
                        key=lambda i: reader.doc_frequency(self.fieldname, words[i]))
         leaves = [reader.postings(self.fieldname, words[i]) for i in order]
         scorer = searcher.weighting.scorer(searcher, self.fieldname, words[order[0]])
-        return RunMatcher(leaves, order, scorer, self.boost)
+        return leaves, order, scorer
 
+    def matcher(self, searcher, context=None) -> matching.Matcher:
+        scorer, counts = self.counts(searcher)
+        if scorer is None:
+            return matching.NullMatcher()
+        return RunMatcher(counts, scorer, self.boost)
 
-class RunMatcher(matching.Matcher):
-    """Walks the documents where every leaf's positions line up at its offset."""
+    def counts(self, searcher) -> tuple[object, dict[int, int]]:
+        """Return the scorer and {docnum: run count} of every match, found in bulk.
 
-    def __init__(self, leaves: list, offsets: list[int], scorer, boost: float):
-        self._leaves = leaves
-        self._offsets = offsets
-        self._scorer = scorer
-        self._boost = boost
-        self._id = -1
-        self._freq = 0
-        self._active = True
-        self._advance()
-
-    def _align(self) -> bool:
-        """Move every leaf to the same document; False when one runs out."""
-        leaves = self._leaves
-        if not all(m.is_active() for m in leaves):
-            return False
-        target = max(m.id() for m in leaves)
-        while True:
-            for m in leaves:
-                if m.id() < target:
-                    m.skip_to(target)
-                    if not m.is_active():
-                        return False
-                    if m.id() > target:
-                        target = m.id()
-                        break
-            else:
-                return True
-
-    def _advance(self) -> None:
-        while self._align():
+        The same matches and counts as walking the matcher, a posting list at a time:
+        each word's postings are read once, candidates are the documents holding every
+        word, and positions are decoded only for candidates, rarest word first.
+        """
+        found = self._leaves(searcher)
+        if found is None:
+            return None, {}
+        leaves, offsets, scorer = found
+        ids, _, values = read_postings(leaves[0])
+        lists = [dict(zip(ids, values))]
+        for m in leaves[1:]:
+            # Only the blocks that can hold a remaining candidate are decoded.
+            lists.append(values_for(m, ids))
+            ids = [d for d in ids if d in lists[-1]]
+        pairs = list(zip(lists, offsets, [_positions_decoder(m.format) for m in leaves]))
+        out: dict[int, int] = {}
+        for docnum in ids:
             starts: set[int] | None = None
-            for m, offset in zip(self._leaves, self._offsets):
-                here = {p - offset for p in m.value_as("positions")}
-                starts = here if starts is None else starts & here
+            for values, offset, decode in pairs:
+                here = decode(values[docnum], offset)
+                # intersection() takes the iterator as it is: no set of it is built.
+                starts = set(here) if starts is None else starts.intersection(here)
                 if not starts:
                     break
             if starts:
-                self._id = self._leaves[0].id()
-                self._freq = len(starts)
-                return
-            self._leaves[0].next()
-        self._active = False
+                out[docnum] = len(starts)
+        return scorer, out
+
+
+class RunMatcher(matching.Matcher):
+    """Walks the documents of a run, found in bulk by `Run.counts`, in docnum order."""
+
+    def __init__(self, counts: dict[int, int], scorer, boost: float):
+        self._ids = sorted(counts)
+        self._counts = counts
+        self._i = 0
+        self.scorer = scorer
+        self.boost = boost
 
     def is_active(self) -> bool:
-        return self._active
+        return self._i < len(self._ids)
 
     def id(self) -> int:
-        return self._id
+        return self._ids[self._i]
 
     def next(self) -> None:
-        self._leaves[0].next()
-        self._advance()
+        self._i += 1
 
     def skip_to(self, target: int) -> None:
-        if self._active and self._id < target:
-            self._leaves[0].skip_to(target)
-            self._advance()
+        if self._i < len(self._ids) and self._ids[self._i] < target:
+            self._i = bisect_left(self._ids, target, self._i)
 
     def weight(self) -> float:
-        return float(self._freq)
+        return float(self._counts[self._ids[self._i]])
 
     def score(self) -> float:
-        return self._scorer.score(self) * self._boost
+        return self.scorer.score(self) * self.boost
 
     def max_quality(self) -> float:
         # The rarest bigram occurs at least as often as the run, so its bound holds.
         try:
-            return self._scorer.max_quality() * self._boost
+            return self.scorer.max_quality() * self.boost
         except Exception:  # a weighting without quality bounds
             return float("inf")
 
@@ -150,3 +160,96 @@ class RunMatcher(matching.Matcher):
 
     def reset(self) -> None:
         raise NotImplementedError("RunMatcher is single-pass")
+
+
+def _positions_decoder(fmt: formats.Format):
+    """Return f(value, offset) → the positions - offset of a posting value of this format."""
+    if type(fmt) is formats.Positions:
+        def decode(value: bytes, offset: int) -> Iterator[int]:
+            # Positions.decode_positions (a pickled list of deltas), summed in C.
+            if not value.endswith(b"."):
+                value += b"."
+            return islice(accumulate(loads(value[_INT_SIZE:]), initial=-offset), 1, None)
+        return decode
+    slow = fmt.decoder("positions")
+    return lambda value, offset: (p - offset for p in slow(value))
+
+
+def read_postings(m: matching.Matcher, values: bool = True) -> tuple[list, list, list]:
+    """Return (ids, weights, values) of a postings matcher from where it stands, to its end.
+
+    The matcher is consumed. Values are the raw encoded posting values (only when asked).
+    Reads the blocks of whoosh3's W3LeafMatcher directly (the version is pinned).
+    """
+    ids: list[int] = []
+    weights: list[float] = []
+    vals: list = []
+    if type(m) is W3LeafMatcher:
+        while m.is_active():
+            if m._ids is None:
+                if m._data is None:
+                    m._read_data()
+                raw = m._data[0]
+                # The same running sum as whoosh.util.numlists.delta_decode, in C.
+                m._ids = raw if m._byteids else tuple(accumulate(raw))
+            if m._weights is None:
+                m._read_weights()
+            i = m._i
+            ids.extend(m._ids[i:])
+            weights.extend(m._weights[i:])
+            if values:
+                if m._values is None:
+                    m._read_values()
+                vals.extend(m._values[i:])
+            m._i = m._blocklength
+            m._next_block()
+        return ids, weights, vals
+    if type(m) is wrappers.FilterMatcher:
+        cids, cweights, cvals = read_postings(m.child, values)
+        keep = m._ids
+        exclude = m._exclude
+        picked = [i for i, d in enumerate(cids) if (d in keep) != exclude]
+        return ([cids[i] for i in picked], [cweights[i] for i in picked],
+                [cvals[i] for i in picked] if values else [])
+    while m.is_active():
+        ids.append(m.id())
+        weights.append(m.weight())
+        if values:
+            vals.append(m.value())
+        m.next()
+    return ids, weights, vals
+
+
+def values_for(m: matching.Matcher, wanted: list[int]) -> dict[int, bytes]:
+    """Return {docnum: raw value} of a postings matcher's postings for the wanted docnums.
+
+    `wanted` is sorted. Blocks of a W3LeafMatcher that end before the next wanted docnum
+    are skipped without being decompressed. The matcher is consumed.
+    """
+    if type(m) is not W3LeafMatcher:
+        ids, _, values = read_postings(m)
+        keep = set(wanted)
+        return {d: v for d, v in zip(ids, values) if d in keep}
+    out: dict[int, bytes] = {}
+    i, count = 0, len(wanted)
+    while m.is_active() and i < count:
+        if m._maxid < wanted[i]:
+            m._next_block()
+            continue
+        if m._data is None:
+            m._read_data()
+        raw = m._data[0]
+        ids = raw if m._byteids else tuple(accumulate(raw))
+        if m._values is None:
+            m._read_values()
+        values = m._values
+        block = dict(zip(ids[m._i:], values[m._i:]))
+        last = ids[-1]
+        while i < count and wanted[i] <= last:
+            value = block.get(wanted[i])
+            if value is not None:
+                out[wanted[i]] = value
+            i += 1
+        m._i = m._blocklength
+        m._next_block()
+    return out

@@ -6,7 +6,7 @@ import logging
 import re
 import threading
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -15,6 +15,7 @@ from whoosh import scoring
 from whoosh.searching import Searcher
 
 from . import docnum, explore, highlight
+from .bulkscore import BulkScorer
 from .cache import ResultCache
 from .correction import Corrector
 from .doctable import DocTable
@@ -24,6 +25,7 @@ from .query import compile_query
 from .schema import from_stored, title_key
 from .store import IndexHome
 from .synonyms import SynonymTable, SynonymWatcher
+from .textnorm import normalise
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +42,8 @@ TITLE_MATCH_BOOST = 1000.0
 #: corpus: 0.678 at Whoosh's default K1=1.2, B=0.75; 0.773 here (bench/RESULTS.md).
 WEIGHTING = scoring.BM25F(K1=10.0, B=0.8)
 _LATIN = re.compile(r"[A-Za-z' ]+")
+#: Characters of documents (stored fields and normalised text) kept for highlighting.
+DOCUMENT_CACHE_CHARS = 2_000_000
 
 
 def _latin(q: str) -> bool:
@@ -101,6 +105,12 @@ class Snapshot:
         self.index = home.open()
         self.searcher: Searcher = self.index.searcher(weighting=WEIGHTING)
         self.table = DocTable.load(self.searcher.reader())
+        self.scorer = BulkScorer(self.searcher)
+        self._documents: OrderedDict[int, tuple[dict, str, str]] = OrderedDict()
+        self._documents_lock = threading.Lock()
+        self._document_chars = 0
+        #: Hits and facet counts of every notice (a query with no text), once computed.
+        self.every_count: tuple[list[int], dict[str, Counter]] | None = None
         self.links = Links.build(self.table)
         self.generation = f"{self.name}.{self.index.latest_generation()}"
         self._corrector: Corrector | None = None
@@ -110,6 +120,29 @@ class Snapshot:
             # Building takes seconds on the corpus (pinyin of every indexed word):
             # answer without corrections meanwhile rather than stall a request.
             threading.Thread(target=self._build_corrector, daemon=True).start()
+
+    def document(self, n: int) -> tuple[dict, str, str]:
+        """Return a document's stored fields and its normalised title and body.
+
+        The most recently shown documents are kept: reading and decompressing a body and
+        normalising it for the snippet is most of what a hit costs, and popular notices
+        are hits of many different queries.
+        """
+        with self._documents_lock:
+            found = self._documents.get(n)
+            if found is not None:
+                self._documents.move_to_end(n)
+                return found
+        stored = self.searcher.stored_fields(n)
+        found = (stored, normalise(stored.get("title") or ""),
+                 normalise(stored.get("body") or ""))
+        with self._documents_lock:
+            if n not in self._documents:
+                self._documents[n] = found
+                self._document_chars += len(found[2])
+            while self._document_chars > DOCUMENT_CACHE_CHARS and len(self._documents) > 1:
+                self._document_chars -= len(self._documents.popitem(last=False)[1][2])
+        return found
 
     def corrector(self) -> Corrector | None:
         """Return this generation's corrector (None while a background build runs)."""
@@ -282,8 +315,11 @@ def _match(snap: Snapshot, req: SearchRequest, q: str,
             # ... and the notice that bears the number comes first.
             ranked = wq.AndMaybe(ranked, wq.Term("doc_number", number,
                                                  boost=TITLE_MATCH_BOOST))
-        results = snap.searcher.search(ranked, limit=None)
-        scores = {docnum: score for score, docnum in results.top_n}
+        if BulkScorer.handles(ranked):
+            scores = snap.scorer.scores(ranked)
+        else:
+            results = snap.searcher.search(snap.scorer.prepared(ranked), limit=None)
+            scores = {docnum: score for score, docnum in results.top_n}
         matched = scores.keys()
     else:
         matched = snap.searcher.docs_for_query(compiled.query)
@@ -356,6 +392,8 @@ def _filter_and_count(snap: Snapshot, matched: Iterable[int],
     numbers = {docnum.normalise(v) for v in req.doc_numbers}
     years, months = set(req.years), set(req.months)
     lo, hi = req.date_from, req.date_to
+    if not (depts or authors or persons or validity or numbers or years or months or lo or hi):
+        return _count_all(snap, matched)
     hits: list[int] = []
     counts = {name: Counter() for name in ("department", "author", "person", "validity")}
     year_count: Counter = Counter()
@@ -398,6 +436,33 @@ def _filter_and_count(snap: Snapshot, matched: Iterable[int],
     return hits, {**counts, "year": year_count, "month": month_count}
 
 
+def _count_all(snap: Snapshot, matched: Iterable[int]) -> tuple[list[int], dict[str, Counter]]:
+    """_filter_and_count without filters: the same counts, with Counter's C loop.
+
+    Every notice's counts (a query with no text) are computed once per generation.
+    """
+    table, links = snap.table, snap.links
+    every = matched is table.live
+    if every and snap.every_count is not None:
+        return snap.every_count
+    ids = table.ids
+    hits = [n for n in matched if ids[n] is not None]
+    departments, authors, validity = table.departments, table.authors, links.validity
+    persons, dates = links.persons, table.dates
+    dated = [date for date in map(dates.__getitem__, hits) if date is not None]
+    counted = hits, {
+        "department": Counter(v for v in map(departments.__getitem__, hits) if v is not None),
+        "author": Counter(v for v in map(authors.__getitem__, hits) if v is not None),
+        "person": Counter(name for n in hits for name in persons[n] if name is not None),
+        "validity": Counter(v for v in map(validity.__getitem__, hits) if v is not None),
+        "year": Counter(date[:4] for date in dated),
+        "month": Counter(date[:7] for date in dated),
+    }
+    if every:
+        snap.every_count = counted
+    return counted
+
+
 def _top(counter: Counter, size: int) -> list[dict[str, object]]:
     items = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:size]
     return [{"value": value, "count": count} for value, count in items]
@@ -405,13 +470,14 @@ def _top(counter: Counter, size: int) -> list[dict[str, object]]:
 
 def _hit(snap: Snapshot, docnum: int, score: float | None,
          needles: list[str]) -> dict[str, object]:
-    stored = snap.searcher.stored_fields(docnum)
+    stored, title_norm, body_norm = snap.document(docnum)
     title = stored.get("title") or ""
     return {
         "id": stored["id"],
         "title": title,
-        "title_html": highlight.highlight_title(title, needles),
-        "snippet_html": highlight.snippet(stored.get("body") or "", needles),
+        "title_html": highlight.highlight_title(title, needles, title_norm=title_norm),
+        "snippet_html": highlight.snippet(stored.get("body") or "", needles,
+                                          body_norm=body_norm),
         "date": stored.get("date"),
         "department": stored.get("department"),
         "author": stored.get("author"),

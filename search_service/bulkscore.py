@@ -1,0 +1,332 @@
+"""Every match of a query with its score, computed a posting list at a time.
+
+Whoosh's collectors walk the matcher tree one document at a time: for a query part (an
+Or of four runs, optional word terms, the title and number boosts) that is dozens of
+Python calls per document per node, most of a search's time. Here the same tree is
+evaluated bottom-up, each node into a {docnum: score} dict, with Whoosh's arithmetic in
+Whoosh's order (``a.score() + b.score()``, ``child * boost``, the same Huffman-shaped
+trees, ArrayUnionMatcher's running sums), so every score is bit-identical to what
+``searcher.search(q, limit=None)`` gives. A query or matcher type not handled here is
+walked the ordinary way: unusual queries are slower, never different.
+
+Only queries for which scores do not depend on the walk are scored here (`handles`).
+An AndMaybeMatcher that is moved with skip_to(id) moves its optional side to id, not to
+where its required side landed, so the optional score is sometimes dropped: under an
+And (a query of several parts), scores depend on the order the intersection visits
+documents in, and only walking it reproduces them.
+"""
+
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_left
+
+from whoosh import matching
+from whoosh import query as wq
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching import binary, combo, wrappers
+from whoosh.scoring import BM25FScorer, bm25
+from whoosh.searching import Searcher
+from whoosh.util import make_weighted_tree
+
+from .runquery import Run, RunMatcher, read_postings
+
+Scores = dict[int, float]
+#: Queries whose matchers are plain posting lists, whatever walks them.
+_LEAVES = frozenset({wq.Term, Run, wq.Prefix, wq.Every, type(wq.NullQuery)})
+
+
+class _Node:
+    """A subtree's class and scores, sortable like a Whoosh matcher in a weighted tree."""
+
+    __slots__ = ("cls", "scores")
+
+    def __init__(self, cls: type, scores: Scores):
+        self.cls, self.scores = cls, scores
+
+    # Matcher.__eq__/__lt__ make (weight, matcher) tuples with equal weights never
+    # less than each other, so make_weighted_tree keeps ties in their given order.
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Node) and other.cls is self.cls
+
+    def __lt__(self, other: object) -> bool:
+        return False
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class BulkScorer:
+    """Scores whole queries over one searcher; keeps that searcher's field lengths."""
+
+    def __init__(self, searcher: Searcher):
+        self.searcher = searcher
+        self._offsets = {id(sub): offset for sub, offset in searcher.leaf_searchers()}
+        # Every length a scorer's dfl() can ask for, read once per generation rather
+        # than on the first searches that need them.
+        schema = searcher.schema
+        scorable = [name for name in schema.names() if schema[name].scorable]
+        self._lengths: dict[tuple[int, str], list] = {
+            (offset, name): _lengths(sub, name)
+            for sub, offset in searcher.leaf_searchers() for name in scorable}
+
+    @staticmethod
+    def handles(q: wq.Query, skipped: bool = False) -> bool:
+        """Return True when q's scores are the same however its matcher is walked.
+
+        `skipped`: whether Whoosh may move q's matcher with skip_to (under an And, or
+        on the optional side of an AndMaybe).
+        """
+        kind = type(q)
+        if kind is wq.AndMaybe:
+            return (not skipped and BulkScorer.handles(q.a, skipped)
+                    and BulkScorer.handles(q.b, True))
+        if kind is wq.Or:
+            return all(BulkScorer.handles(s, skipped) for s in q.subqueries)
+        if kind is wq.And:
+            subs = q.subqueries
+            if len(subs) == 1:  # its matcher is the subquery's own
+                return BulkScorer.handles(subs[0], skipped)
+            return all(BulkScorer.handles(s, True) for s in subs)
+        if kind is wq.AndNot:
+            return BulkScorer.handles(q.a, skipped)  # the excluded side is not scored
+        return kind in _LEAVES
+
+    def prepared(self, q: wq.Query) -> wq.Query:
+        """Return q with each Or of handled subqueries replaced by a _BulkOr.
+
+        For the queries `handles` refuses: Whoosh still walks them, but the unions of
+        posting lists inside (ArrayUnionMatcher reads every one of their documents) come
+        from sums computed here, which walk exactly like the originals.
+        """
+        kind = type(q)
+        if kind is wq.Or:
+            subs = [self.prepared(s) for s in q.subqueries]
+            if q.scale is None and all(BulkScorer.handles(s, True) for s in q.subqueries):
+                return _BulkOr(subs, self, boost=q.boost, minmatch=q.minmatch)
+            return wq.Or(subs, boost=q.boost, minmatch=q.minmatch, scale=q.scale)
+        if kind is wq.And:
+            return wq.And([self.prepared(s) for s in q.subqueries], boost=q.boost)
+        if kind is wq.AndMaybe or kind is wq.AndNot:
+            return kind(self.prepared(q.a), self.prepared(q.b))
+        return q
+
+    def scores(self, q: wq.Query) -> Scores:
+        """Return {global docnum: score} of every match, as search(q, limit=None) scores it."""
+        context = self.searcher.context()
+        out: Scores = {}
+        for sub, offset in self.searcher.leaf_searchers():
+            node = self._query(q, sub, offset, context)
+            if offset:
+                out.update((d + offset, s) for d, s in node.scores.items())
+            else:
+                out.update(node.scores)
+        return out
+
+    # ------------------------------------------------------------------ queries
+
+    def _query(self, q: wq.Query, sub: Searcher, offset: int, context) -> _Node:
+        kind = type(q)
+        if kind is _BulkOr:
+            kind = wq.Or
+        if kind is wq.Or or kind is wq.And:
+            subs = q.subqueries
+            if not subs:
+                return _Node(type(matching.NullMatcher), {})
+            if len(subs) == 1:
+                return self._query(subs[0], sub, offset, context)
+            return self._or(q, sub, offset, context) if kind is wq.Or else \
+                self._and(q, sub, offset, context)
+        if kind is wq.AndMaybe:
+            a = self._query(q.a, sub, offset, context).scores
+            b = self._query(q.b, sub, offset, context).scores
+            return _Node(binary.AndMaybeMatcher,
+                         {d: (s + b[d]) if d in b else s for d, s in a.items()})
+        if kind is wq.AndNot:
+            a = self._query(q.a, sub, offset, context).scores
+            exclude = set(_walk_ids(q.b.matcher(sub, sub.boolean_context())))
+            return _Node(binary.AndNotMatcher,
+                         {d: s for d, s in a.items() if d not in exclude})
+        if kind is Run:
+            scorer, counts = q.counts(sub)
+            if scorer is None:
+                return _Node(type(matching.NullMatcher), {})
+            if type(scorer) is BM25FScorer:
+                # RunMatcher.score(): scorer.score(self) * boost, with weight = the count.
+                lengths = self._field_lengths(sub, offset, q.fieldname)
+                idf, avgfl, b, k1, boost = (scorer.idf, scorer.avgfl, scorer.B, scorer.K1,
+                                            q.boost)
+                return _Node(RunMatcher, {d: bm25(idf, float(f), lengths[d], avgfl, b, k1) * boost
+                                          for d, f in counts.items()})
+        m = q.matcher(sub, context)
+        field = q.fieldname if kind is wq.Term else None
+        return _Node(type(m), self._matcher(m, sub, offset, field))
+
+    def array_union(self, q: wq.Or, sub: Searcher, context) -> matching.Matcher:
+        """Return the ArrayUnionMatcher Whoosh would make for q, over sums computed here."""
+        offset = self._offsets[id(sub)]
+        boost, total = q.boost, {}
+        for s in q.subqueries:
+            for d, score in self._query(s, sub, offset, context).scores.items():
+                total[d] = total.get(d, 0.0) + score * boost
+        return _ArrayUnion(sorted(total), total, sub.doc_count_all())
+
+    def _or(self, q: wq.Or, sub: Searcher, offset: int, context) -> _Node:
+        subs = q.subqueries
+        if q.scale or len(subs) >= q.TOO_MANY_CLAUSES or q.matcher_type != q.AUTO_MATCHER:
+            m = q.matcher(sub, context)
+            return _Node(type(m), self._matcher(m, sub, offset))
+        if not _preloaded(q, sub, context):
+            reader = sub.reader()
+            nodes = [(s.estimate_size(reader), self._query(s, sub, offset, context))
+                     for s in subs]
+            node = make_weighted_tree(_union, nodes)
+            return _boosted(node, q.boost)
+        # PreloadedOr: ArrayUnionMatcher adds each sub-matcher's score × boost in turn.
+        boost, total = q.boost, {}
+        for s in subs:
+            for d, score in self._query(s, sub, offset, context).scores.items():
+                total[d] = total.get(d, 0.0) + score * boost
+        return _Node(combo.ArrayUnionMatcher, {d: s for d, s in total.items() if s > 0})
+
+    def _and(self, q: wq.And, sub: Searcher, offset: int, context) -> _Node:
+        reader = sub.reader()
+        nodes = [(0 - s.estimate_size(reader), self._query(s, sub, offset, context))
+                 for s in q.subqueries]
+        return _boosted(make_weighted_tree(_intersection, nodes), q.boost)
+
+    # ------------------------------------------------------------------ matchers
+
+    def _matcher(self, m: matching.Matcher, sub: Searcher, offset: int,
+                 field: str | None = None) -> Scores:
+        """Score a matcher's postings; field: the one a Term or Run's scorer was made for."""
+        kind = type(m)
+        if kind is type(matching.NullMatcher):
+            return {}
+        if kind is wrappers.WrappingMatcher:
+            boost = m.boost
+            return {d: s * boost for d, s in self._matcher(m.child, sub, offset, field).items()}
+        if field and kind is W3LeafMatcher and type(m.scorer) is BM25FScorer:
+            scorer = m.scorer
+            lengths = self._field_lengths(sub, offset, field)
+            idf, avgfl, b, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
+            ids, weights, _ = read_postings(m, values=False)
+            return {d: bm25(idf, w, lengths[d], avgfl, b, k1) for d, w in zip(ids, weights)}
+        out: Scores = {}
+        while m.is_active():
+            out[m.id()] = m.score()
+            m.next()
+        return out
+
+    def _field_lengths(self, sub: Searcher, offset: int, field: str) -> list:
+        """Return the lengths a scorer's dfl() gives, for every docnum of a segment."""
+        lengths = self._lengths.get((offset, field))
+        return lengths if lengths is not None else _lengths(sub, field)
+
+
+def _lengths(sub: Searcher, field: str) -> list:
+    dfl = sub.doc_field_length
+    return [dfl(d, field, 1) for d in range(sub.doc_count_all())]
+
+
+def _preloaded(q: wq.Or, sub: Searcher, context) -> bool:
+    """Return True when Or._matcher's automatic choice is an ArrayUnionMatcher here."""
+    needs_current = context.needs_current if context else True
+    return not (needs_current or q.scale or len(q.subqueries) == 2
+                or sub.doc_count_all() > 5000)
+
+
+class _BulkOr(wq.Or):
+    """An Or whose ArrayUnionMatcher (when Whoosh would make one) is a _ArrayUnion."""
+
+    def __init__(self, subqueries, bulk: BulkScorer, boost: float = 1.0, minmatch: int = 0):
+        super().__init__(subqueries, boost=boost, minmatch=minmatch)
+        self.bulk = bulk
+
+    def _matcher(self, subs, searcher, context):
+        if (len(subs) < self.TOO_MANY_CLAUSES and self.matcher_type == self.AUTO_MATCHER
+                and context is not None and context.weighting is not None
+                and _preloaded(self, searcher, context)):
+            return self.bulk.array_union(self, searcher, context)
+        return super()._matcher(subs, searcher, context)
+
+
+class _ArrayUnion(combo.ArrayUnionMatcher):
+    """ArrayUnionMatcher over per-document sums computed in bulk.
+
+    The sub-matchers' positions matter to ArrayUnionMatcher only as the smallest id
+    not yet read (`_min_id`), which here is a pointer into the sorted union of their
+    documents; the parts, the array and every method walking them are Whoosh's own.
+    """
+
+    def __init__(self, ids: list[int], totals: Scores, doccount: int, partsize: int = 2048):
+        combo.CombinationMatcher.__init__(self, [], boost=1.0)
+        self._scored = True
+        self._doccount = doccount
+        self._partsize = partsize
+        self._zeros = array("d", bytes(8 * partsize))
+        self._a = array("d", self._zeros)
+        self._ids, self._u, self._totals = ids, 0, totals
+        self._max = max(totals.values(), default=0.0)
+        self._docnum = self._min_id()
+        self._read_part()
+
+    def _min_id(self) -> int:
+        return self._ids[self._u] if self._u < len(self._ids) else self._doccount
+
+    def _read_part(self) -> None:
+        limit = min(self._docnum + self._partsize, self._doccount)
+        offset = self._docnum
+        a = self._a
+        a[:] = self._zeros
+        ids, totals, u, count = self._ids, self._totals, self._u, len(self._ids)
+        while u < count and ids[u] < limit:
+            a[ids[u] - offset] = totals[ids[u]]
+            u += 1
+        self._u = u
+        self._offset = offset
+        self._limit = limit
+
+    def skip_to(self, docnum: int) -> None:
+        if docnum < self._limit:
+            super().skip_to(docnum)  # inside the part: Whoosh's own code
+            return
+        self._u = bisect_left(self._ids, docnum, self._u)
+        if self._u < len(self._ids):
+            self._docnum = self._min_id()
+            self._read_part()
+        else:
+            self._docnum = self._doccount
+
+    def max_quality(self) -> float:
+        return self._max
+
+    def supports_block_quality(self) -> bool:
+        return False
+
+
+def _union(a: _Node, b: _Node) -> _Node:
+    # UnionMatcher: a.score() + b.score() where both match, else the one that does.
+    out = dict(a.scores)
+    for d, s in b.scores.items():
+        out[d] = (out[d] + s) if d in out else s
+    return _Node(binary.UnionMatcher, out)
+
+
+def _intersection(a: _Node, b: _Node) -> _Node:
+    bs = b.scores
+    return _Node(binary.IntersectionMatcher,
+                 {d: s + bs[d] for d, s in a.scores.items() if d in bs})
+
+
+def _boosted(node: _Node, boost: float) -> _Node:
+    if boost == 1.0:
+        return node
+    return _Node(wrappers.WrappingMatcher, {d: s * boost for d, s in node.scores.items()})
+
+
+def _walk_ids(m: matching.Matcher) -> list[int]:
+    out = []
+    while m.is_active():
+        out.append(m.id())
+        m.next()
+    return out
