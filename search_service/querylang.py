@@ -12,6 +12,7 @@ whatever does not parse is text. Choices where the contract left room:
 - An operator with nothing to act on (``-""``, ``title:()``) is dropped with it.
 - ``Not(Not(x))`` is simplified to ``x``; the innermost field wins (``title:(body:a b)``).
 - Only the first ``MAX_PARTS`` words and phrases are kept; the rest of the query is ignored.
+- A part repeated within one AND or OR counts once (``的 的 的`` is ``的``).
 
 Parse the query as typed, before any width folding: folded （ ） would become groups.
 """
@@ -24,8 +25,11 @@ from dataclasses import dataclass, replace
 
 from search_service.textnorm import SPACES
 
-#: Words and phrases kept per query; later parts are dropped (bounds the Whoosh query).
-MAX_PARTS = 64
+#: Words and phrases kept per query; later parts are dropped. It bounds the work of one
+#: query: a lone ideograph part (的) expands to every bigram it starts, about 0.5 s of
+#: matching on the corpus, so 16 of them stay well inside gunicorn's timeout, where 64
+#: took 105 s (bench/RESULTS.md).
+MAX_PARTS = 16
 #: Deepest group nesting honoured; deeper brackets are ignored, so parsing never recurses far.
 MAX_DEPTH = 20
 FIELDS = ("title", "body", "department", "author")
@@ -163,12 +167,14 @@ def _balance(toks: list[_Token]) -> list[_Token]:
 
 
 def _flat(cls: type[And] | type[Or], nodes: Sequence[Node | None]) -> Node | None:
-    """Return nodes joined by cls with nested cls flattened, or the single node, or None."""
-    out: list[Node] = []
+    """Return nodes joined by cls with nested cls flattened and repeats dropped (x AND x is
+    x), or the single node, or None."""
+    out: dict[Node, None] = {}
     for node in nodes:
         if node is not None:
-            out.extend(node.nodes if isinstance(node, cls) else (node,))
-    return (out[0] if len(out) == 1 else cls(tuple(out))) if out else None
+            out.update(dict.fromkeys(node.nodes if isinstance(node, cls) else (node,)))
+    kept = tuple(out)
+    return (kept[0] if len(kept) == 1 else cls(kept)) if kept else None
 
 
 def _scope(node: Node, field: str) -> Node:

@@ -181,6 +181,15 @@ def test_many_or_terms_capped() -> None:
     assert node == Or(tuple(t(f"w{k}") for k in range(MAX_PARTS)))
 
 
+def test_repeated_parts_count_once() -> None:
+    assert parse("的 的 的") == t("的")
+    assert parse("南海 OR 南海 东海 南海") == And((t("南海"), t("东海")))
+    assert parse("title:条例 条例 title:条例") == And((t("条例", "title"), t("条例")))
+    assert parse("-南海 -南海") == Not(t("南海"))
+    # Repeats past the cap are dropped before they are merged: the cap bounds the lexer.
+    assert parse(" ".join(["的"] * 1000)) == t("的")
+
+
 def test_many_parts_capped_with_groups() -> None:
     """The cap counts words and phrases anywhere, and cut-off groups do not fail."""
     node = parse("(" + " ".join(f'"p{k}" x{k}' for k in range(1000)) + ")")
