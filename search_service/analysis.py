@@ -18,7 +18,7 @@ import os
 import re
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import jieba
@@ -185,14 +185,8 @@ class JiebaTokenizer(Tokenizer):
         The same terms and positions as ``__call__(value, positions=True,
         mode="index")``; ``schema.AnalysedText`` indexes with it.
         """
-        out: dict[str, list[int]] = {}
-        for piece, _start, pos in _word_pieces(_normalised(value), True, _stopwords):
-            found = out.get(piece)
-            if found is None:
-                out[piece] = [pos]
-            else:
-                found.append(pos)
-        return out
+        pieces = _word_pieces(_normalised(value), True, _stopwords)
+        return _positions_by_term((piece, pos) for piece, _start, pos in pieces)
 
 
 class NgramTokenizer(Tokenizer):
@@ -237,14 +231,20 @@ class NgramTokenizer(Tokenizer):
 
         The same terms and positions as ``__call__(value, positions=True)``.
         """
-        out: dict[str, list[int]] = {}
-        for pos, gram in enumerate(_gram_texts(_normalised(value))):
-            found = out.get(gram)
-            if found is None:
-                out[gram] = [pos]
-            else:
-                found.append(pos)
-        return out
+        return _positions_by_term(
+            (gram, pos) for pos, gram in enumerate(_gram_texts(_normalised(value))))
+
+
+def _positions_by_term(pairs: Iterable[tuple[str, int]]) -> dict[str, list[int]]:
+    """Group (term, position) pairs into {term: positions in order}."""
+    out: dict[str, list[int]] = {}
+    for term, pos in pairs:
+        found = out.get(term)
+        if found is None:
+            out[term] = [pos]
+        else:
+            found.append(pos)
+    return out
 
 
 def _gram_texts(text: str) -> Iterator[str]:
