@@ -14,7 +14,8 @@ Q_SYNTAX = (
     "exact phrase. -part: exclude (a hyphen inside a part is text). OR (capitals) between "
     "parts; ( ) group; title:, body:, department:, author: scope a part (any other name: is "
     "text). A query of exclusions only excludes from all notices. Anything that does not parse "
-    "(unbalanced quotes or brackets) is text and never fails."
+    "(unbalanced quotes or brackets) is text and never fails. The first 16 parts count (the "
+    "rest is ignored); a part repeated within an AND or an OR counts once."
 )
 
 
