@@ -95,7 +95,10 @@ class Run(qcore.Query):
             # Only the blocks that can hold a remaining candidate are decoded.
             lists.append(values_for(m, ids))
             ids = [d for d in ids if d in lists[-1]]
-        pairs = list(zip(lists, offsets, [_positions_decoder(m.format) for m in leaves]))
+        # The field's format, not the matcher's: in a segment with deletions the postings
+        # come wrapped in a FilterMatcher, which has none.
+        decode = _positions_decoder(searcher.schema[self.fieldname].format)
+        pairs = [(values, offset, decode) for values, offset in zip(lists, offsets)]
         out: dict[int, int] = {}
         for docnum in ids:
             starts: set[int] | None = None

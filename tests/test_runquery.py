@@ -50,3 +50,30 @@ def test_run_inside_boolean_queries(small_searcher) -> None:
     excluded = wq.AndNot(wq.Every(), Run("department", ngram_terms("外交部")))
     ids = {searcher.stored_fields(n)["id"] for n in searcher.docs_for_query(excluded)}
     assert ids and not any(i.startswith("mfa-") for i in ids)
+
+
+def test_runs_and_searches_skip_deleted_notices(tmp_path, small_records) -> None:
+    # A segment with deletions hands out postings wrapped in a FilterMatcher: a run still
+    # matches what Phrase matches there, and a search answers without the deleted notice
+    # (this was a 500 after every upsert that replaced or deleted a notice).
+    from search_service.indexer import delete_ids, index_sources
+    from search_service.searcher import NoticeSearcher, SearchRequest
+    from search_service.store import IndexHome
+
+    from .conftest import SMALL
+
+    home = IndexHome(tmp_path / "index")
+    index_sources(home, [SMALL])
+    gone = "seed-changxingdao-2024-08-20"
+    assert delete_ids(home, [gone]) == []
+    service = NoticeSearcher(home, reload_interval=0)
+    searcher = service.snapshot().searcher
+    for text in _runs(small_records) + ["巡视整改", "外交部发言人"]:
+        terms = ngram_terms(text)
+        if len(terms) < 2:
+            continue
+        phrase = set(searcher.docs_for_query(wq.Phrase("body", terms)))
+        assert set(searcher.docs_for_query(Run("body", terms))) == phrase, text
+    ids = {h["id"] for h in service.search(SearchRequest(q="巡视整改", size=100))["hits"]}
+    assert gone not in ids
+    assert service.search(SearchRequest(q="外交部发言人", size=100))["total"] > 0
