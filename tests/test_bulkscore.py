@@ -46,3 +46,27 @@ def test_several_parts_are_walked_and_prepared_unions_change_nothing(small_searc
     expected = _whoosh(searcher, q)
     assert expected
     assert _whoosh(searcher, BulkScorer(searcher).prepared(q)) == expected
+
+
+@pytest.fixture(scope="module")
+def with_deletion(tmp_path_factory):
+    """The small index with one notice deleted: its segment's postings are filtered."""
+    from search_service.indexer import delete_ids, index_sources
+    from search_service.searcher import NoticeSearcher
+    from search_service.store import IndexHome
+
+    from .conftest import SMALL
+
+    home = IndexHome(tmp_path_factory.mktemp("deleted") / "index")
+    index_sources(home, [SMALL])
+    assert delete_ids(home, ["mfa-312430"]) == []  # a press conference
+    return NoticeSearcher(home, reload_interval=0)
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_bulk_scores_are_whooshs_with_a_deleted_notice(with_deletion, text) -> None:
+    searcher = with_deletion.snapshot().searcher
+    q = compile_query(text, SynonymTable()).query
+    expected = _whoosh(searcher, q)
+    assert expected
+    assert BulkScorer(searcher).scores(q) == expected
