@@ -166,18 +166,8 @@ class JiebaTokenizer(Tokenizer):
             yield t
             return
         stops = _stopwords if removestops else frozenset()
-        for piece, pstart, pos in _word_pieces(text, mode == "index", stops):
-            t.text = piece
-            t.boost = 1.0
-            t.stopped = False
-            if keeporiginal:
-                t.original = value[pstart:pstart + len(piece)]
-            if positions:
-                t.pos = start_pos + pos
-            if chars:
-                t.startchar = start_char + pstart
-                t.endchar = start_char + pstart + len(piece)
-            yield t
+        pieces = _word_pieces(text, mode == "index", stops)
+        yield from _tokens(t, value, pieces, start_pos, start_char, keeporiginal)
 
     def term_positions(self, value: str) -> dict[str, list[int]]:
         """Return {term: positions} as indexing sees value, without a Token per term.
@@ -211,20 +201,8 @@ class NgramTokenizer(Tokenizer):
                  **kwargs: object) -> Iterator[Token]:
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         text = _normalised(value)
-        pos = start_pos
-        for gram, start in ngrams(text):
-            t.text = gram
-            t.boost = 1.0
-            t.stopped = False
-            if keeporiginal:
-                t.original = value[start:start + len(gram)]
-            if positions:
-                t.pos = pos
-            if chars:
-                t.startchar = start_char + start
-                t.endchar = start_char + start + len(gram)
-            yield t
-            pos += 1
+        grams = ((gram, start, pos) for pos, (gram, start) in enumerate(ngrams(text)))
+        yield from _tokens(t, value, grams, start_pos, start_char, keeporiginal)
 
     def term_positions(self, value: str) -> dict[str, list[int]]:
         """Return {term: positions} as indexing sees value, without a Token per term.
@@ -234,6 +212,23 @@ class NgramTokenizer(Tokenizer):
         return _positions_by_term(
             (gram, pos) for pos, gram in enumerate(_gram_texts(_normalised(value))))
 
+
+
+def _tokens(t: Token, value: str, pieces: Iterable[tuple[str, int, int]], start_pos: int,
+            start_char: int, keeporiginal: bool) -> Iterator[Token]:
+    """Fill and yield the one Token t for each (text, start offset, position) piece."""
+    for piece, start, pos in pieces:
+        t.text = piece
+        t.boost = 1.0
+        t.stopped = False
+        if keeporiginal:
+            t.original = value[start:start + len(piece)]
+        if t.positions:
+            t.pos = start_pos + pos
+        if t.chars:
+            t.startchar = start_char + start
+            t.endchar = start_char + start + len(piece)
+        yield t
 
 def _positions_by_term(pairs: Iterable[tuple[str, int]]) -> dict[str, list[int]]:
     """Group (term, position) pairs into {term: positions in order}."""
