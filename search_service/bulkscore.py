@@ -6,20 +6,18 @@ Python calls per document per node, most of a search's time. Here the same tree 
 evaluated bottom-up, each node into a {docnum: score} dict, with Whoosh's arithmetic in
 Whoosh's order (``a.score() + b.score()``, ``child * boost``, the same Huffman-shaped
 trees, ArrayUnionMatcher's running sums), so every score is bit-identical to what
-``searcher.search(q, limit=None)`` gives. A query or matcher type not handled here is
-walked the ordinary way: unusual queries are slower, never different.
+``searcher.search(q, limit=None)`` gives, but for the one fix below. A query or matcher
+type not handled here is walked the ordinary way.
 
-Only queries for which scores do not depend on the walk are scored here (`handles`).
-An AndMaybeMatcher that is moved with skip_to(id) moves its optional side to id, not to
-where its required side landed, so the optional score is sometimes dropped: under an
-And (a query of several parts), scores depend on the order the intersection visits
-documents in, and only walking it reproduces them.
+An AndMaybe scores a + b wherever both sides match. Whoosh's AndMaybeMatcher does not
+always: moved with skip_to(id) under an And (a query of several parts), it moves its
+optional side to id instead of to where its required side landed, and drops the optional
+score of that document. Which documents lose it depends on the order the intersection
+visits them in. Scores here are those of the walk with that fixed: tests/test_bulkscore.py
+patches the matcher and compares.
 """
 
 from __future__ import annotations
-
-from array import array
-from bisect import bisect_left
 
 from whoosh import matching
 from whoosh import query as wq
@@ -70,45 +68,16 @@ class BulkScorer:
             for sub, offset in searcher.leaf_searchers() for name in scorable}
 
     @staticmethod
-    def handles(q: wq.Query, skipped: bool = False) -> bool:
-        """Return True when q's scores are the same however its matcher is walked.
-
-        `skipped`: whether Whoosh may move q's matcher with skip_to (under an And, or
-        on the optional side of an AndMaybe).
-        """
+    def handles(q: wq.Query) -> bool:
+        """Return True when every node of q is a query this scorer evaluates itself."""
         kind = type(q)
         if kind is wq.AndMaybe:
-            return (not skipped and BulkScorer.handles(q.a, skipped)
-                    and BulkScorer.handles(q.b, True))
-        if kind is wq.Or:
-            return all(BulkScorer.handles(s, skipped) for s in q.subqueries)
-        if kind is wq.And:
-            subs = q.subqueries
-            if len(subs) == 1:  # its matcher is the subquery's own
-                return BulkScorer.handles(subs[0], skipped)
-            return all(BulkScorer.handles(s, True) for s in subs)
+            return BulkScorer.handles(q.a) and BulkScorer.handles(q.b)
+        if kind is wq.Or or kind is wq.And:
+            return all(BulkScorer.handles(s) for s in q.subqueries)
         if kind is wq.AndNot:
-            return BulkScorer.handles(q.a, skipped)  # the excluded side is not scored
+            return BulkScorer.handles(q.a)  # the excluded side is not scored
         return kind in _LEAVES
-
-    def prepared(self, q: wq.Query) -> wq.Query:
-        """Return q with each Or of handled subqueries replaced by a _BulkOr.
-
-        For the queries `handles` refuses: Whoosh still walks them, but the unions of
-        posting lists inside (ArrayUnionMatcher reads every one of their documents) come
-        from sums computed here, which walk exactly like the originals.
-        """
-        kind = type(q)
-        if kind is wq.Or:
-            subs = [self.prepared(s) for s in q.subqueries]
-            if q.scale is None and all(BulkScorer.handles(s, True) for s in q.subqueries):
-                return _BulkOr(subs, self, boost=q.boost, minmatch=q.minmatch)
-            return wq.Or(subs, boost=q.boost, minmatch=q.minmatch, scale=q.scale)
-        if kind is wq.And:
-            return wq.And([self.prepared(s) for s in q.subqueries], boost=q.boost)
-        if kind is wq.AndMaybe or kind is wq.AndNot:
-            return kind(self.prepared(q.a), self.prepared(q.b))
-        return q
 
     def scores(self, q: wq.Query) -> Scores:
         """Return {global docnum: score} of every match, as search(q, limit=None) scores it."""
@@ -126,8 +95,6 @@ class BulkScorer:
 
     def _query(self, q: wq.Query, sub: Searcher, offset: int, context) -> _Node:
         kind = type(q)
-        if kind is _BulkOr:
-            kind = wq.Or
         if kind is wq.Or or kind is wq.And:
             subs = q.subqueries
             if not subs:
@@ -160,15 +127,6 @@ class BulkScorer:
         m = q.matcher(sub, context)
         field = q.fieldname if kind is wq.Term else None
         return _Node(type(m), self._matcher(m, sub, offset, field))
-
-    def array_union(self, q: wq.Or, sub: Searcher, context) -> matching.Matcher:
-        """Return the ArrayUnionMatcher Whoosh would make for q, over sums computed here."""
-        offset = self._offsets[id(sub)]
-        boost, total = q.boost, {}
-        for s in q.subqueries:
-            for d, score in self._query(s, sub, offset, context).scores.items():
-                total[d] = total.get(d, 0.0) + score * boost
-        return _ArrayUnion(sorted(total), total, sub.doc_count_all())
 
     def _or(self, q: wq.Or, sub: Searcher, offset: int, context) -> _Node:
         subs = q.subqueries
@@ -233,75 +191,6 @@ def _preloaded(q: wq.Or, sub: Searcher, context) -> bool:
     needs_current = context.needs_current if context else True
     return not (needs_current or q.scale or len(q.subqueries) == 2
                 or sub.doc_count_all() > 5000)
-
-
-class _BulkOr(wq.Or):
-    """An Or whose ArrayUnionMatcher (when Whoosh would make one) is a _ArrayUnion."""
-
-    def __init__(self, subqueries, bulk: BulkScorer, boost: float = 1.0, minmatch: int = 0):
-        super().__init__(subqueries, boost=boost, minmatch=minmatch)
-        self.bulk = bulk
-
-    def _matcher(self, subs, searcher, context):
-        if (len(subs) < self.TOO_MANY_CLAUSES and self.matcher_type == self.AUTO_MATCHER
-                and context is not None and context.weighting is not None
-                and _preloaded(self, searcher, context)):
-            return self.bulk.array_union(self, searcher, context)
-        return super()._matcher(subs, searcher, context)
-
-
-class _ArrayUnion(combo.ArrayUnionMatcher):
-    """ArrayUnionMatcher over per-document sums computed in bulk.
-
-    The sub-matchers' positions matter to ArrayUnionMatcher only as the smallest id
-    not yet read (`_min_id`), which here is a pointer into the sorted union of their
-    documents; the parts, the array and every method walking them are Whoosh's own.
-    """
-
-    def __init__(self, ids: list[int], totals: Scores, doccount: int, partsize: int = 2048):
-        combo.CombinationMatcher.__init__(self, [], boost=1.0)
-        self._scored = True
-        self._doccount = doccount
-        self._partsize = partsize
-        self._zeros = array("d", bytes(8 * partsize))
-        self._a = array("d", self._zeros)
-        self._ids, self._u, self._totals = ids, 0, totals
-        self._max = max(totals.values(), default=0.0)
-        self._docnum = self._min_id()
-        self._read_part()
-
-    def _min_id(self) -> int:
-        return self._ids[self._u] if self._u < len(self._ids) else self._doccount
-
-    def _read_part(self) -> None:
-        limit = min(self._docnum + self._partsize, self._doccount)
-        offset = self._docnum
-        a = self._a
-        a[:] = self._zeros
-        ids, totals, u, count = self._ids, self._totals, self._u, len(self._ids)
-        while u < count and ids[u] < limit:
-            a[ids[u] - offset] = totals[ids[u]]
-            u += 1
-        self._u = u
-        self._offset = offset
-        self._limit = limit
-
-    def skip_to(self, docnum: int) -> None:
-        if docnum < self._limit:
-            super().skip_to(docnum)  # inside the part: Whoosh's own code
-            return
-        self._u = bisect_left(self._ids, docnum, self._u)
-        if self._u < len(self._ids):
-            self._docnum = self._min_id()
-            self._read_part()
-        else:
-            self._docnum = self._doccount
-
-    def max_quality(self) -> float:
-        return self._max
-
-    def supports_block_quality(self) -> bool:
-        return False
 
 
 def _union(a: _Node, b: _Node) -> _Node:

@@ -318,7 +318,7 @@ def _match(snap: Snapshot, req: SearchRequest, q: str,
         if BulkScorer.handles(ranked):
             scores = snap.scorer.scores(ranked)
         else:
-            results = snap.searcher.search(snap.scorer.prepared(ranked), limit=None)
+            results = snap.searcher.search(ranked, limit=None)
             scores = {docnum: score for score, docnum in results.top_n}
         matched = scores.keys()
     else:
