@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import logging
 import re
 import threading
@@ -9,6 +10,7 @@ import time
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 
 from whoosh import query as wq
 from whoosh import scoring
@@ -285,13 +287,19 @@ class Matched:
     scores: dict[int, float]
     facets: dict[str, Counter]
     needles: list[str]
+    #: How many hits there are; `ordered` may hold only the first of them (`window`).
+    total: int = 0
     #: With collapse: hits standing for a near-duplicate group, and how many they hide.
     others: dict[int, int] = field(default_factory=dict)
 
 
 def _match(snap: Snapshot, req: SearchRequest, q: str,
-           synonyms: SynonymTable | None) -> Matched:
-    """Match, filter, count and order one query over a snapshot."""
+           synonyms: SynonymTable | None, window: int = MAX_WINDOW) -> Matched:
+    """Match, filter, count and order one query over a snapshot.
+
+    Only the first `window` hits are put in order (all of them with collapse, which
+    groups the whole list); the facets and the total count every hit.
+    """
     table = snap.table
     compiled = compile_query(q, synonyms)
     number = docnum.normalise(q.strip()) if q.strip() else None
@@ -324,22 +332,40 @@ def _match(snap: Snapshot, req: SearchRequest, q: str,
     else:
         matched = snap.searcher.docs_for_query(compiled.query)
     hits, facets = _filter_and_count(snap, matched, req)
+    if req.collapse:
+        window = len(hits)
     if sort == "relevance":
-        ordered = sorted(hits, key=lambda n: (-scores[n], table.ids[n]))
+        ordered = _best(hits, scores, table.ids, window)
     else:
         order = table.newest if sort == "newest" else table.oldest
         hit_set = set(hits)
-        ordered = [n for n in order if n in hit_set]
-    others: dict[int, int] = {}
+        ordered = list(islice((n for n in order if n in hit_set), window))
+    total, others = len(hits), {}
     if req.collapse:
         ordered, others = snap.links.collapse(ordered)
-    return Matched(sort, ordered, scores, facets, compiled.needles, others)
+        total = len(ordered)
+    return Matched(sort, ordered, scores, facets, compiled.needles, total, others)
+
+
+def _best(hits: list[int], scores: dict[int, float], ids: list, window: int) -> list[int]:
+    """Return the first `window` hits by score, then id: those of a full sort, cheaper.
+
+    Only hits scoring at least the window-th best score can be among them, so only
+    those are sorted (ties at that score included, then cut).
+    """
+    def key(n: int) -> tuple[float, str]:
+        return -scores[n], ids[n]
+
+    if window * 4 >= len(hits):
+        return sorted(hits, key=key)[:window]
+    cut = heapq.nlargest(window, map(scores.__getitem__, hits))[-1]
+    return sorted((n for n in hits if scores[n] >= cut), key=key)[:window]
 
 
 def _run(snap: Snapshot, req: SearchRequest, q: str,
          synonyms: SynonymTable | None) -> dict[str, object]:
     """Return the contract's response (one page, highlighted) for one query."""
-    m = _match(snap, req, q, synonyms)
+    m = _match(snap, req, q, synonyms, window=req.page * req.size)
     start = (req.page - 1) * req.size
     page = m.ordered[start:start + req.size]
     hits = [_hit(snap, n, m.scores.get(n) if m.sort == "relevance" else None, m.needles)
@@ -349,7 +375,7 @@ def _run(snap: Snapshot, req: SearchRequest, q: str,
             hit["duplicates"] = m.others.get(n, 0)
     return {
         "q": req.q, "page": req.page, "size": req.size, "sort": m.sort,
-        "total": len(m.ordered), "took_ms": 0.0,
+        "total": m.total, "took_ms": 0.0,
         "hits": hits,
         "facets": {name: _top(counter, req.facet_size) for name, counter in m.facets.items()},
     }

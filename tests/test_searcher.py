@@ -121,3 +121,27 @@ def test_parts_side_by_side_rank_above_parts_apart(small_searcher, small_records
     assert len(together) == 22 and together.count(True) == 12
     assert together[:7] == [True] * 7
     assert together[:12].count(True) == 10
+
+
+def test_the_best_window_is_the_head_of_a_full_sort() -> None:
+    import random
+
+    from search_service.searcher import _best
+
+    rng = random.Random(7)
+    hits = list(range(2_000))
+    ids = [f"n-{rng.randrange(10**6):06d}" for _ in hits]
+    scores = {n: float(rng.randrange(40)) for n in hits}  # many ties at every score
+    full = sorted(hits, key=lambda n: (-scores[n], ids[n]))
+    for window in (1, 10, 37, 100, 499, 500, 501, 2_000, 5_000):
+        assert _best(hits, scores, ids, window) == full[:window]
+
+
+def test_total_counts_every_hit_while_only_the_page_is_ordered(small_searcher) -> None:
+    # 24 of the 38 notices hold 法律 (substring count over the folded records).
+    whole = small_searcher.search(SearchRequest(q="法律", size=100))
+    assert whole["total"] == 24 and len(whole["hits"]) == 24
+    for page in (1, 2, 3):
+        part = small_searcher.search(SearchRequest(q="法律", size=10, page=page))
+        assert part["total"] == 24
+        assert part["hits"] == whole["hits"][(page - 1) * 10:page * 10]
