@@ -60,9 +60,9 @@ def log(message: str) -> None:
 # --------------------------------------------------------------------------- records
 
 
-def load_records(limit: int | None) -> list[dict[str, Any]]:
-    """Return the first `limit` records of notices.jsonl in id order (all when None)."""
-    with open(CORPUS / "notices.jsonl", encoding="utf-8") as handle:
+def load_records(limit: int | None, source: Path | None = None) -> list[dict[str, Any]]:
+    """Return the first `limit` records of notices.jsonl (or source) in id order (all: None)."""
+    with open(source or CORPUS / "notices.jsonl", encoding="utf-8") as handle:
         records = [json.loads(line) for line in handle if line.strip()]
     records.sort(key=lambda r: r["id"])
     return records[:limit] if limit else records

@@ -3,11 +3,15 @@ SQLite FTS5, each served by gunicorn with the same sync workers on 127.0.0.1.
 
 Usage: python bench/throughput.py [--size 1000|6673] [--seconds 20] [--connections 16]
            [--workers 2] [--workdir DIR [--reuse]] [--with-rebuild] [--peers ours,naive,fts5]
+           [--source JSONL --ours-index DIR]
 
 The slice is the first N notices of notices.jsonl in id order (as bench/relevance.py).
 Indexes are built in --workdir (a temporary directory, removed at the end, without it):
 ours with ``search-service index --rebuild``, the naive recipe (bench/naive.py) and FTS5
 (bench/fts5.py), each timed. --reuse keeps the indexes of an earlier run on the same slice.
+--source takes the records from another JSONL file (bench/make_scaled.py's 66,730) and
+--ours-index serves ours from an index already built from them (bench/index_corpus.py),
+so the scaled size is measured without building it again.
 
 Load: C keep-alive connections (stdlib asyncio sockets; gunicorn's sync workers close
 each one after a response, and the client reconnects, as a browser would) for S seconds,
@@ -331,8 +335,13 @@ async def during_rebuild(port: int, paths: list[str], runs: frozenset,
 
 
 def build(records: list[dict[str, Any]], work: Path, peers: list[str],
-          reuse: bool) -> dict[str, Any]:
+          reuse: bool, ours_index: Path | None = None) -> dict[str, Any]:
     """Build the peers' indexes in work (or reuse them); return the build record."""
+    if ours_index is not None:
+        link = work / "ours"
+        if link.is_symlink() or link.exists():
+            link.unlink() if link.is_symlink() else shutil.rmtree(link)
+        link.symlink_to(ours_index.resolve(), target_is_directory=True)
     digest = hashlib.sha1("\n".join(r["id"] for r in records).encode()).hexdigest()[:12]
     record_file = work / "build.json"
     done = json.loads(record_file.read_text()) if reuse and record_file.exists() else {}
@@ -346,6 +355,9 @@ def build(records: list[dict[str, Any]], work: Path, peers: list[str],
     # The naive and FTS5 builds use jieba's plain dictionary in this process; ours runs
     # in its own process with the project's dictionaries.
     for peer in peers:
+        if peer == "ours" and ours_index is not None:
+            done[peer] = None  # built beforehand, not timed here
+            continue
         if peer in done:
             log(f"{peer}: reusing the index built in {done[peer]} s")
             continue
@@ -442,6 +454,8 @@ def main() -> None:
                         help="seconds of load after the rebuild ends")
     parser.add_argument("--rebuild-timeout", type=float, default=1800)
     parser.add_argument("--queries", type=int, default=30000, help="distinct runs drawn")
+    parser.add_argument("--source", type=Path, help="records from this JSONL file")
+    parser.add_argument("--ours-index", type=Path, help="serve ours from this built index")
     args = parser.parse_args()
     peers = [p.strip() for p in args.peers.split(",") if p.strip()]
     if not set(peers) <= {"ours", "naive", "fts5"} or (args.with_rebuild and "ours" not in peers):
@@ -458,7 +472,7 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     try:
-        records = load_records(args.size)
+        records = load_records(args.size, args.source)
         paths, runs, warm = query_paths(records, args.seed, args.queries)
         builds = build(records, work, peers, args.reuse)
         results: dict[str, Any] = {}

@@ -19,6 +19,8 @@ patches the matcher and compares.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from whoosh import matching
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3LeafMatcher
@@ -30,6 +32,8 @@ from whoosh.util import make_weighted_tree
 from .runquery import Run, RunMatcher, read_postings
 
 Scores = dict[int, float]
+#: The documents (segment docnums) a subtree is scored for; None: all of them.
+Within = Collection[int] | None
 #: Queries whose matchers are plain posting lists, whatever walks them.
 _LEAVES = frozenset({wq.Term, Run, wq.Prefix, wq.Every, type(wq.NullQuery)})
 
@@ -93,28 +97,34 @@ class BulkScorer:
 
     # ------------------------------------------------------------------ queries
 
-    def _query(self, q: wq.Query, sub: Searcher, offset: int, context) -> _Node:
+    def _query(self, q: wq.Query, sub: Searcher, offset: int, context,
+               within: Within = None) -> _Node:
+        """Score q over one segment; only the documents in `within`, when it is given.
+
+        A document's score does not depend on `within`: it only leaves out documents
+        that a caller would drop (the other side of an intersection, or of an AndMaybe).
+        """
         kind = type(q)
         if kind is wq.Or or kind is wq.And:
             subs = q.subqueries
             if not subs:
                 return _Node(type(matching.NullMatcher), {})
             if len(subs) == 1:
-                return self._query(subs[0], sub, offset, context)
-            return self._or(q, sub, offset, context) if kind is wq.Or else \
-                self._and(q, sub, offset, context)
+                return self._query(subs[0], sub, offset, context, within)
+            return self._or(q, sub, offset, context, within) if kind is wq.Or else \
+                self._and(q, sub, offset, context, within)
         if kind is wq.AndMaybe:
-            a = self._query(q.a, sub, offset, context).scores
-            b = self._query(q.b, sub, offset, context).scores
+            a = self._query(q.a, sub, offset, context, within).scores
+            b = self._query(q.b, sub, offset, context, a).scores
             return _Node(binary.AndMaybeMatcher,
                          {d: (s + b[d]) if d in b else s for d, s in a.items()})
         if kind is wq.AndNot:
-            a = self._query(q.a, sub, offset, context).scores
+            a = self._query(q.a, sub, offset, context, within).scores
             exclude = set(_walk_ids(q.b.matcher(sub, sub.boolean_context())))
             return _Node(binary.AndNotMatcher,
                          {d: s for d, s in a.items() if d not in exclude})
         if kind is Run:
-            scorer, counts = q.counts(sub)
+            scorer, counts = q.counts(sub, within)
             if scorer is None:
                 return _Node(type(matching.NullMatcher), {})
             if type(scorer) is BM25FScorer:
@@ -124,54 +134,73 @@ class BulkScorer:
                                             q.boost)
                 return _Node(RunMatcher, {d: bm25(idf, float(f), lengths[d], avgfl, b, k1) * boost
                                           for d, f in counts.items()})
+            return _Node(RunMatcher, self._matcher(RunMatcher(counts, scorer, q.boost),
+                                                   sub, offset))
         m = q.matcher(sub, context)
         field = q.fieldname if kind is wq.Term else None
-        return _Node(type(m), self._matcher(m, sub, offset, field))
+        return _Node(type(m), self._matcher(m, sub, offset, field, within))
 
-    def _or(self, q: wq.Or, sub: Searcher, offset: int, context) -> _Node:
+    def _or(self, q: wq.Or, sub: Searcher, offset: int, context, within: Within) -> _Node:
         subs = q.subqueries
         if q.scale or len(subs) >= q.TOO_MANY_CLAUSES or q.matcher_type != q.AUTO_MATCHER:
             m = q.matcher(sub, context)
-            return _Node(type(m), self._matcher(m, sub, offset))
+            return _Node(type(m), self._matcher(m, sub, offset, None, within))
         if not _preloaded(q, sub, context):
             reader = sub.reader()
-            nodes = [(s.estimate_size(reader), self._query(s, sub, offset, context))
+            nodes = [(s.estimate_size(reader), self._query(s, sub, offset, context, within))
                      for s in subs]
             node = make_weighted_tree(_union, nodes)
             return _boosted(node, q.boost)
         # PreloadedOr: ArrayUnionMatcher adds each sub-matcher's score × boost in turn.
         boost, total = q.boost, {}
         for s in subs:
-            for d, score in self._query(s, sub, offset, context).scores.items():
+            for d, score in self._query(s, sub, offset, context, within).scores.items():
                 total[d] = total.get(d, 0.0) + score * boost
         return _Node(combo.ArrayUnionMatcher, {d: s for d, s in total.items() if s > 0})
 
-    def _and(self, q: wq.And, sub: Searcher, offset: int, context) -> _Node:
+    def _and(self, q: wq.And, sub: Searcher, offset: int, context, within: Within) -> _Node:
+        """Intersect the parts, each scored only where the smaller ones before it matched.
+
+        The tree that adds the scores is Whoosh's, over the parts in their given order.
+        """
         reader = sub.reader()
-        nodes = [(0 - s.estimate_size(reader), self._query(s, sub, offset, context))
-                 for s in q.subqueries]
+        subs = q.subqueries
+        sizes = [s.estimate_size(reader) for s in subs]
+        nodes: list = [None] * len(subs)
+        for i in sorted(range(len(subs)), key=sizes.__getitem__):
+            node = self._query(subs[i], sub, offset, context, within)
+            if not node.scores:
+                return _Node(binary.IntersectionMatcher, {})
+            nodes[i] = (0 - sizes[i], node)
+            within = node.scores
         return _boosted(make_weighted_tree(_intersection, nodes), q.boost)
 
     # ------------------------------------------------------------------ matchers
 
     def _matcher(self, m: matching.Matcher, sub: Searcher, offset: int,
-                 field: str | None = None) -> Scores:
+                 field: str | None = None, within: Within = None) -> Scores:
         """Score a matcher's postings; field: the one a Term or Run's scorer was made for."""
         kind = type(m)
         if kind is type(matching.NullMatcher):
             return {}
         if kind is wrappers.WrappingMatcher:
             boost = m.boost
-            return {d: s * boost for d, s in self._matcher(m.child, sub, offset, field).items()}
+            return {d: s * boost
+                    for d, s in self._matcher(m.child, sub, offset, field, within).items()}
         if field and kind is W3LeafMatcher and type(m.scorer) is BM25FScorer:
             scorer = m.scorer
             lengths = self._field_lengths(sub, offset, field)
             idf, avgfl, b, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
             ids, weights, _ = read_postings(m, values=False)
-            return {d: bm25(idf, w, lengths[d], avgfl, b, k1) for d, w in zip(ids, weights)}
+            if within is None:
+                return {d: bm25(idf, w, lengths[d], avgfl, b, k1) for d, w in zip(ids, weights)}
+            return {d: bm25(idf, w, lengths[d], avgfl, b, k1)
+                    for d, w in zip(ids, weights) if d in within}
         out: Scores = {}
         while m.is_active():
-            out[m.id()] = m.score()
+            d = m.id()
+            if within is None or d in within:
+                out[d] = m.score()
             m.next()
         return out
 

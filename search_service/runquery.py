@@ -14,7 +14,7 @@ leap-frogging matchers document by document; the matcher then walks a list.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from itertools import accumulate, islice
 from pickle import loads
 
@@ -78,19 +78,26 @@ class Run(qcore.Query):
             return matching.NullMatcher()
         return RunMatcher(counts, scorer, self.boost)
 
-    def counts(self, searcher) -> tuple[object, dict[int, int]]:
+    def counts(self, searcher, within: Collection[int] | None = None
+               ) -> tuple[object, dict[int, int]]:
         """Return the scorer and {docnum: run count} of every match, found in bulk.
 
         The same matches and counts as walking the matcher, a posting list at a time:
         each word's postings are read once, candidates are the documents holding every
         word, and positions are decoded only for candidates, rarest word first.
+        `within`: only these docnums are candidates (the others are not wanted).
         """
         found = self._leaves(searcher)
         if found is None:
             return None, {}
         leaves, offsets, scorer = found
-        ids, _, values = read_postings(leaves[0])
-        lists = [dict(zip(ids, values))]
+        if within is None:
+            ids, _, values = read_postings(leaves[0])
+            lists = [dict(zip(ids, values))]
+        else:
+            wanted = sorted(within)
+            lists = [values_for(leaves[0], wanted)]
+            ids = [d for d in wanted if d in lists[0]]
         for m in leaves[1:]:
             # Only the blocks that can hold a remaining candidate are decoded.
             lists.append(values_for(m, ids))
