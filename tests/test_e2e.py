@@ -383,8 +383,19 @@ def html_copy(raw_dir: Path, tmp_path: Path) -> Path:
 
 def test_rejected_rebuild_keeps_the_old_generation(server: str, index_dir: Path,
                                                    html_copy: Path) -> None:
-    before = wait_for(lambda: (h := get_ok(server, "/health"))["documents"] == RAW_COUNT
-                      and h, 5)
+    from search_service.store import IndexHome
+
+    home = IndexHome(index_dir)
+    on_disk = f"{home.current_name()}.{home.open().latest_generation()}"
+
+    def settled() -> dict | None:
+        # Every worker on the latest commit (the upserts above made one): a worker opens
+        # a new one in the background, answering from the one it has until then.
+        answers = [get_ok(server, "/health") for _ in range(6)]
+        latest = all(a["generation"] == on_disk for a in answers)
+        return answers[0] if latest and answers[0]["documents"] == RAW_COUNT else None
+
+    before = wait_for(settled, 10)
     assert before, "the service is not serving the full raw set"
     broken = html_copy / "zz-broken.json"
     broken.write_text('{"title": "半截', encoding="utf-8")

@@ -145,3 +145,34 @@ def test_total_counts_every_hit_while_only_the_page_is_ordered(small_searcher) -
         part = small_searcher.search(SearchRequest(q="法律", size=10, page=page))
         assert part["total"] == 24
         assert part["hits"] == whole["hits"][(page - 1) * 10:page * 10]
+
+
+def test_a_new_generation_opens_in_the_background_while_the_old_one_answers(tmp_path) -> None:
+    import json
+    import time
+
+    from search_service.indexer import index_sources
+    from search_service.searcher import NoticeSearcher
+    from search_service.store import IndexHome
+
+    from .conftest import SMALL
+
+    lines = SMALL.read_text(encoding="utf-8").splitlines()
+    fewer = tmp_path / "fewer.jsonl"
+    fewer.write_text("\n".join(lines[:10]) + "\n", encoding="utf-8")
+    home = IndexHome(tmp_path / "index")
+    index_sources(home, [fewer], rebuild=True)
+    searcher = NoticeSearcher(home, reload_interval=0, background=True)
+    old = searcher.snapshot()
+    assert searcher.search(SearchRequest())["total"] == 10
+
+    index_sources(home, [SMALL], rebuild=True)
+    assert home.current_name() != old.name
+    assert searcher.snapshot() is old  # the new one is being opened meanwhile
+    deadline = time.monotonic() + 60
+    while searcher.snapshot() is old and time.monotonic() < deadline:
+        assert searcher.search(SearchRequest())["total"] == 10  # answered, from the old one
+        time.sleep(0.05)
+    assert searcher.snapshot().name == home.current_name()
+    assert searcher.search(SearchRequest())["total"] == len(lines)
+    assert len(lines) == len([json.loads(line) for line in lines]) == 38
