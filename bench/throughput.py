@@ -462,6 +462,8 @@ def main() -> None:
         parser.error("--peers takes ours, naive, fts5 (ours is needed for --with-rebuild)")
     if args.reuse and not args.workdir:
         parser.error("--reuse needs --workdir")
+    if args.ours_index and args.with_rebuild:
+        parser.error("--with-rebuild would rebuild the index given by --ours-index")
     args.warmup = 3 + args.size / 250 if args.warmup is None else args.warmup
     if args.health_seconds is None:
         args.health_seconds = min(args.seconds, 10)
@@ -474,7 +476,7 @@ def main() -> None:
     try:
         records = load_records(args.size, args.source)
         paths, runs, warm = query_paths(records, args.seed, args.queries)
-        builds = build(records, work, peers, args.reuse)
+        builds = build(records, work, peers, args.reuse, args.ours_index)
         results: dict[str, Any] = {}
         rebuild = None
         for peer in peers:
