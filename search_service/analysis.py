@@ -213,7 +213,6 @@ class NgramTokenizer(Tokenizer):
             (gram, pos) for pos, gram in enumerate(_gram_texts(_normalised(value))))
 
 
-
 def _tokens(t: Token, value: str, pieces: Iterable[tuple[str, int, int]], start_pos: int,
             start_char: int, keeporiginal: bool) -> Iterator[Token]:
     """Fill and yield the one Token t for each (text, start offset, position) piece."""
@@ -229,6 +228,7 @@ def _tokens(t: Token, value: str, pieces: Iterable[tuple[str, int, int]], start_
             t.startchar = start_char + start
             t.endchar = start_char + start + len(piece)
         yield t
+
 
 def _positions_by_term(pairs: Iterable[tuple[str, int]]) -> dict[str, list[int]]:
     """Group (term, position) pairs into {term: positions in order}."""

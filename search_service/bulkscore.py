@@ -62,7 +62,6 @@ class BulkScorer:
 
     def __init__(self, searcher: Searcher):
         self.searcher = searcher
-        self._offsets = {id(sub): offset for sub, offset in searcher.leaf_searchers()}
         # Every length a scorer's dfl() can ask for, read once per generation rather
         # than on the first searches that need them.
         schema = searcher.schema

@@ -59,18 +59,19 @@ class Run(qcore.Query):
     def estimate_min_size(self, ixreader) -> int:
         return 0
 
-    def _leaves(self, searcher) -> tuple[list, list[int], object] | None:
-        """Return the postings of each word, rarest first, their offsets and the scorer."""
+    def _leaves(self, searcher) -> tuple[list, list[int], object, int] | None:
+        """Return the postings of each word, rarest first, their offsets, the scorer and
+        the rarest word's document frequency."""
         reader = searcher.reader()
         field = searcher.schema[self.fieldname]
         words = [field.to_bytes(w) for w in self.words]
         if any((self.fieldname, w) not in reader for w in words):
             return None
-        order = sorted(range(len(words)),
-                       key=lambda i: reader.doc_frequency(self.fieldname, words[i]))
+        frequencies = [reader.doc_frequency(self.fieldname, w) for w in words]
+        order = sorted(range(len(words)), key=frequencies.__getitem__)
         leaves = [reader.postings(self.fieldname, words[i]) for i in order]
         scorer = searcher.weighting.scorer(searcher, self.fieldname, words[order[0]])
-        return leaves, order, scorer
+        return leaves, order, scorer, frequencies[order[0]]
 
     def matcher(self, searcher, context=None) -> matching.Matcher:
         scorer, counts = self.counts(searcher)
@@ -90,9 +91,13 @@ class Run(qcore.Query):
         found = self._leaves(searcher)
         if found is None:
             return None, {}
-        leaves, offsets, scorer = found
-        if within is None:
+        leaves, offsets, scorer, rarest = found
+        if within is None or len(within) > rarest:
+            # Every posting of the rarest word, less those outside `within`: cheaper than
+            # putting a larger `within` in order (every field's Run of a part gets one).
             ids, _, values = read_postings(leaves[0])
+            if within is not None:
+                ids, values = _kept(ids, values, within)
             lists = [dict(zip(ids, values))]
         else:
             wanted = sorted(within)
@@ -118,6 +123,12 @@ class Run(qcore.Query):
             if starts:
                 out[docnum] = len(starts)
         return scorer, out
+
+
+def _kept(ids: list[int], values: list, within: Collection[int]) -> tuple[list, list]:
+    """Return the ids in `within` and their values, in order."""
+    picked = [i for i, d in enumerate(ids) if d in within]
+    return [ids[i] for i in picked], [values[i] for i in picked]
 
 
 class RunMatcher(matching.Matcher):

@@ -202,11 +202,14 @@ class NoticeSearcher:
             return snap
         with self._lock:
             snap = self._snapshot
-            if snap is None or (not self.background and not snap.is_current(self.home)):
+            if snap is None:
                 snap = self._snapshot = Snapshot(self.home, self.background)
-            elif self.background and not self._opening and not snap.is_current(self.home):
-                self._opening = True
-                threading.Thread(target=self._open_next, daemon=True).start()
+            elif not self._opening and not snap.is_current(self.home):
+                if self.background:
+                    self._opening = True
+                    threading.Thread(target=self._open_next, daemon=True).start()
+                else:
+                    snap = self._snapshot = Snapshot(self.home)
             self._checked = now
             return snap
 
@@ -313,7 +316,7 @@ class Matched:
     facets: dict[str, Counter]
     needles: list[str]
     #: How many hits there are; `ordered` may hold only the first of them (`window`).
-    total: int = 0
+    total: int
     #: With collapse: hits standing for a near-duplicate group, and how many they hide.
     others: dict[int, int] = field(default_factory=dict)
 
@@ -358,7 +361,7 @@ def _match(snap: Snapshot, req: SearchRequest, q: str,
         matched = snap.searcher.docs_for_query(compiled.query)
     hits, facets = _filter_and_count(snap, matched, req)
     if req.collapse:
-        window = len(hits)
+        window = len(hits)  # groups are found over the whole order
     if sort == "relevance":
         ordered = _best(hits, scores, table.ids, window)
     else:
@@ -381,7 +384,7 @@ def _best(hits: list[int], scores: dict[int, float], ids: list, window: int) -> 
     def key(n: int) -> tuple[float, str]:
         return -scores[n], ids[n]
 
-    if window * 4 >= len(hits):
+    if window * 4 >= len(hits):  # most hits are in the window anyway
         return sorted(hits, key=key)[:window]
     cut = heapq.nlargest(window, map(scores.__getitem__, hits))[-1]
     return sorted((n for n in hits if scores[n] >= cut), key=key)[:window]
