@@ -12,18 +12,14 @@ from whoosh.writing import IndexWriter
 from .doctable import leaf_docs
 from .enrich import Enricher
 from .schema import build_schema, notice_from_stored, to_document
+from .segwriter import ArrayMpWriter, ArraySegmentWriter
 from .sources import Parsed, Rejected, Skipped, read_sources
 from .store import IndexHome, _fsync_tree
 
-#: Memory Whoosh may use for postings before it spills a run to disk.
+#: Memory Whoosh may use for postings before it spills a run to disk (upserts).
 WRITER_LIMIT_MB = 256
-#: The same for each process of a full build. Spilled runs are pickled one posting at
-#: a time, read back and merged: at 256 MB the corpus spilled ~11 runs of 176 MB and
-#: the merge was the dearest part of the commit. 6,673 notices (~7.7M postings a
-#: process, ~1.4 GB by Whoosh's estimate) fit without spilling.
-BUILD_LIMIT_MB = 2048
-#: Processes for a full build: Whoosh's own multiprocess writer, one segment each
-#: (1.6x faster than one process on the 270-notice sample on 2 cores).
+#: Processes for a full build: Whoosh's multiprocess writer, one segment each, written
+#: by segwriter.ArraySegmentWriter (1.6x faster than one process on 2 cores).
 BUILD_PROCS = max(1, min(4, os.cpu_count() or 1))
 
 
@@ -217,8 +213,8 @@ def _new_generation(home: IndexHome) -> tuple[str, IndexWriter]:
     """Create an empty generation and its writer (Whoosh's multi-process one on >1 core)."""
     name, ix = home.create_generation()
     if BUILD_PROCS > 1:
-        return name, ix.writer(procs=BUILD_PROCS, limitmb=BUILD_LIMIT_MB, multisegment=True)
-    return name, ix.writer(limitmb=BUILD_LIMIT_MB)
+        return name, ArrayMpWriter(ix, procs=BUILD_PROCS)
+    return name, ArraySegmentWriter(ix)
 
 
 def _commit_and_switch(home: IndexHome, name: str, writer: IndexWriter,

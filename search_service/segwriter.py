@@ -1,0 +1,178 @@
+"""A Whoosh segment writer that keeps postings grouped by term, for full builds.
+
+Whoosh's ``SegmentWriter`` puts every posting in a sorting pool as a tuple, sorts them
+all at commit, then feeds them one at a time to the postings writer, which checks and
+appends each to a block and looks up the document's field length for it. That is most
+of a build's time and ~180 bytes a posting. This writer appends each posting to its
+term's arrays as it is added (~16 bytes), sorts only the terms, and hands the postings
+writer whole blocks: the same W3 blocks, term infos and files, byte for byte
+(``tests/test_segwriter.py``), written by Whoosh's own block code.
+
+It is for new segments of a fresh generation: no deletions, merges, spelling words or
+term vectors (the schema has none), which is what ``indexer`` uses it for.
+"""
+
+from __future__ import annotations
+
+from array import array
+
+from whoosh.codec.whoosh3 import W3PostingsWriter
+from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.util.numeric import byte_to_length, length_to_byte
+from whoosh.writing import SegmentWriter
+
+#: A term's postings: document numbers, weights, encoded values, in document order.
+#: Weights are kept as doubles: a block's maximum is taken before they become floats.
+Postings = tuple[array, array, list]
+
+
+class ArraySegmentWriter(SegmentWriter):
+    """A ``SegmentWriter`` for a new segment whose postings are kept per term."""
+
+    def __init__(self, ix, **kwargs: object) -> None:
+        super().__init__(ix, **kwargs)
+        for name, field in self.schema.items():
+            if field.separate_spelling() or field.vector:
+                raise ValueError(f"field {name!r}: spelling and vectors are not supported")
+        self._postings: dict[str, dict[bytes, Postings]] = {}
+        #: Per field, the length byte of each document (what the lengths column holds).
+        self._length_bytes: dict[str, array] = {}
+
+    def add_document(self, **fields: object) -> None:
+        """Add a document, as ``SegmentWriter.add_document`` does."""
+        self._check_state()
+        perdocwriter = self.perdocwriter
+        schema = self.schema
+        docnum = self.docnum
+        docboost = self._doc_boost(fields)
+        fieldnames = sorted(name for name in fields if not name.startswith("_"))
+        self._check_fields(schema, fieldnames)
+        perdocwriter.start_doc(docnum)
+        try:
+            for fieldname in fieldnames:
+                value = fields[fieldname]
+                if value is None:
+                    continue
+                field = schema[fieldname]
+                length = 0
+                if field.indexed:
+                    boost = self._field_boost(fields, fieldname, docboost)
+                    terms = self._postings.get(fieldname)
+                    if terms is None:
+                        terms = self._postings[fieldname] = {}
+                    scorable = field.scorable
+                    for tbytes, freq, weight, vbytes in field.index(value):
+                        postings = terms.get(tbytes)
+                        if postings is None:
+                            postings = terms[tbytes] = (array("I"), array("d"), [])
+                        postings[0].append(docnum)
+                        postings[1].append(weight * boost)
+                        postings[2].append(vbytes)
+                        if scorable:
+                            length += freq
+                stored = fields.get(f"_stored_{fieldname}", value)
+                perdocwriter.add_field(fieldname, field, stored if field.stored else None,
+                                       length)
+                if length:
+                    self._set_length_byte(fieldname, docnum, length_to_byte(length))
+                column = field.column_type
+                if column and stored is not None:
+                    perdocwriter.add_column_value(fieldname, column,
+                                                  field.to_column_value(stored))
+        except ValueError:
+            perdocwriter.cancel_doc()
+            raise
+        perdocwriter.finish_doc()
+        self._added = True
+        self.docnum += 1
+
+    def _set_length_byte(self, fieldname: str, docnum: int, byte: int) -> None:
+        column = self._length_bytes.get(fieldname)
+        if column is None:
+            column = self._length_bytes[fieldname] = array("B")
+        if len(column) <= docnum:
+            column.extend(bytes(docnum + 1 - len(column)))
+        column[docnum] = byte
+
+    def _flush_segment(self) -> None:
+        if self.pool.current or self.pool.runs:
+            raise RuntimeError("postings were pooled: this writer does not merge segments")
+        self.perdocwriter.close()
+        fieldwriter = self.fieldwriter
+        for fieldname in sorted(self._postings):
+            terms = self._postings[fieldname]
+            if not terms:
+                continue
+            lengths = _lengths_by_docnum(self._length_bytes.get(fieldname))
+            fieldwriter.start_field(fieldname, self.schema[fieldname])
+            for tbytes in sorted(terms):
+                fieldwriter.start_term(tbytes)
+                _write_blocks(fieldwriter._postwriter, terms[tbytes], lengths)
+                fieldwriter.finish_term()
+            fieldwriter.finish_field()
+            del self._postings[fieldname]  # give the memory back as fields are written
+        fieldwriter.close()
+
+
+def _lengths_by_docnum(length_bytes: array | None) -> list[int | None]:
+    """Return each document's field length as the postings writer is given it.
+
+    Whoosh reads it back from the lengths column: a length byte of 0 (a length of 0
+    or 1) reads as None and counts for nothing in a block's minimum and maximum.
+    """
+    if length_bytes is None:
+        return []
+    return [byte_to_length(b) if b else None for b in length_bytes]
+
+
+def _write_blocks(writer: W3PostingsWriter, postings: Postings,
+                  lengths: list[int | None]) -> None:
+    """Write a term's postings as the blocks ``add_posting`` one at a time would make."""
+    ids, weights, values = postings
+    limit = writer._blocklimit
+    count = len(ids)
+    known = len(lengths)
+    for start in range(0, count, limit):
+        end = min(start + limit, count)
+        block_ids = ids[start:end]
+        block_weights = weights[start:end]
+        block_lengths = [lengths[d] for d in block_ids if d < known and lengths[d]]
+        writer._ids = block_ids
+        writer._weights = array("f", block_weights)
+        writer._values = [v for v in values[start:end] if v]
+        writer._maxweight = max(0, max(block_weights))
+        writer._minlength = min(block_lengths) if block_lengths else None
+        writer._maxlength = max(block_lengths) if block_lengths else 0
+        writer._write_block(last=end == count)
+
+
+class _ArraySubWriterTask(SubWriterTask):
+    """Whoosh's sub-process of a multi-process writer, writing with ArraySegmentWriter."""
+
+    def run(self) -> None:
+        ix = self.storage.open_index(self.indexname)
+        writer = self.writer = ArraySegmentWriter(ix, _lk=False, **self.kwargs)
+        while self.running:
+            job = self.jobqueue.get()
+            if job is None:
+                break
+            self._process_file(*job)
+        if not self.running:
+            writer.cancel()
+            return
+        segment = writer._finalize_segment()
+        self.resultqueue.put((None, writer.pool.fieldnames, segment), timeout=5)
+
+
+class ArrayMpWriter(MpWriter):
+    """Whoosh's multi-process writer (one segment per process) with ArraySegmentWriter."""
+
+    def __init__(self, ix, procs: int, **kwargs: object) -> None:
+        super().__init__(ix, procs=procs, multisegment=True, **kwargs)
+
+    def _new_task(self) -> _ArraySubWriterTask:
+        task = _ArraySubWriterTask(self.storage, self.indexname, self.jobqueue,
+                                   self.resultqueue, self.subargs, True)
+        self.tasks.append(task)
+        task.start()
+        return task
