@@ -66,6 +66,7 @@ def load_dictionaries(dict_dir: str | os.PathLike | None, rjieba: bool = True) -
                 _stopwords = frozenset(read_word_list(stop_file))
         segment.use_rjieba(rjieba)
         _index_pieces.cache_clear()
+        _indexed_pieces.clear()
         _loaded_dir = path if path is not None else Path()
 
 
@@ -175,8 +176,38 @@ class JiebaTokenizer(Tokenizer):
         The same terms and positions as ``__call__(value, positions=True,
         mode="index")``; ``schema.AnalysedText`` indexes with it.
         """
-        pieces = _word_pieces(_normalised(value), True, _stopwords)
-        return _positions_by_term((piece, pos) for piece, _start, pos in pieces)
+        out: dict[str, list[int]] = {}
+        get = out.get
+        indexed = _indexed_pieces
+        pos = 0
+        for word in segment.cut(_normalised(value)):
+            pieces = indexed.get(word)
+            if pieces is None:
+                pieces = indexed[word] = _indexed_as(word)
+            if not pieces:
+                continue
+            for piece in pieces:
+                found = get(piece)
+                if found is None:
+                    out[piece] = [pos]
+                else:
+                    found.append(pos)
+            pos += 1
+        return out
+
+
+#: Per word, the terms index mode makes of it at its position (empty: skipped).
+#: Cleared when the dictionaries load; bounded by the vocabulary of what is indexed.
+_indexed_pieces: dict[str, tuple[str, ...]] = {}
+
+
+def _indexed_as(word: str) -> tuple[str, ...]:
+    """Return the terms `_word_pieces` in index mode makes of a word, in its order."""
+    if not _WORDLIKE.search(word) or word.isspace() or word in _stopwords:
+        return ()
+    if len(word) > 2:
+        return tuple(piece for piece, _offset in _index_pieces(word))
+    return (word,)
 
 
 class NgramTokenizer(Tokenizer):
@@ -209,8 +240,21 @@ class NgramTokenizer(Tokenizer):
 
         The same terms and positions as ``__call__(value, positions=True)``.
         """
-        return _positions_by_term(
-            (gram, pos) for pos, gram in enumerate(_gram_texts(_normalised(value))))
+        grams: list[str] = []
+        for han, word, other in _RUNS.findall(_normalised(value)):
+            if len(han) > 1:
+                grams.extend(map(str.__add__, han[:-1], han[1:]))
+            else:
+                grams.append(han or word or other)
+        out: dict[str, list[int]] = {}
+        get = out.get
+        for pos, gram in enumerate(grams):
+            found = get(gram)
+            if found is None:
+                out[gram] = [pos]
+            else:
+                found.append(pos)
+        return out
 
 
 def _tokens(t: Token, value: str, pieces: Iterable[tuple[str, int, int]], start_pos: int,
@@ -228,27 +272,6 @@ def _tokens(t: Token, value: str, pieces: Iterable[tuple[str, int, int]], start_
             t.startchar = start_char + start
             t.endchar = start_char + start + len(piece)
         yield t
-
-
-def _positions_by_term(pairs: Iterable[tuple[str, int]]) -> dict[str, list[int]]:
-    """Group (term, position) pairs into {term: positions in order}."""
-    out: dict[str, list[int]] = {}
-    for term, pos in pairs:
-        found = out.get(term)
-        if found is None:
-            out[term] = [pos]
-        else:
-            found.append(pos)
-    return out
-
-
-def _gram_texts(text: str) -> Iterator[str]:
-    """Yield the tokens of ngrams(text) without their offsets."""
-    for han, word, other in _RUNS.findall(text):
-        if len(han) > 1:
-            yield from map(str.__add__, han[:-1], han[1:])
-        else:
-            yield han or word or other
 
 
 def ngrams(text: str) -> Iterator[tuple[str, int]]:

@@ -41,20 +41,27 @@ class AnalysedText(TEXT):
 
     def index(self, value: object, **kwargs: object) -> Iterator[tuple[bytes, int, float, bytes]]:
         """Yield (term bytes, frequency, weight, encoded value) for each distinct term."""
-        fmt = self.format
-        term_positions = getattr(self.analyzer, "term_positions", None)
-        if (term_positions is None or kwargs or not isinstance(value, str)
-                or type(fmt) not in (Positions, Frequency)):
+        if kwargs or not self._fast(value):
             yield from super().index(value, **kwargs)
             return
+        for term, freq, weight, encoded in self.term_postings(value):
+            yield term.encode("utf-8"), freq, weight, encoded
+
+    def term_postings(self, value: object) -> Iterator[tuple[str, int, float, bytes]]:
+        """Yield what ``index`` does with each term as text, not yet encoded.
+
+        ``segwriter.ArraySegmentWriter`` keeps a build's terms as text and encodes
+        each once when it writes the segment.
+        """
+        if not self._fast(value):
+            for tbytes, freq, weight, encoded in super().index(value):
+                yield tbytes.decode("utf-8"), freq, weight, encoded
+            return
+        fmt = self.format
         boost = fmt.field_boost
         positions = type(fmt) is Positions
-        terms = _term_bytes()
-        for term, poses in term_positions(value).items():
+        for term, poses in self.analyzer.term_positions(value).items():
             freq = len(poses)
-            tbytes = terms.get(term)
-            if tbytes is None:
-                tbytes = terms[term] = term.encode("utf-8")
             if not positions:
                 encoded = _count_bytes(freq)
             elif freq == 1:
@@ -64,22 +71,15 @@ class AnalysedText(TEXT):
                 deltas.extend(b - a for a, b in zip(poses, poses[1:]))
                 # What Positions.encode writes: a count, then the pickled deltas.
                 encoded = pack_uint(freq) + dumps(deltas, 2)
-            yield tbytes, freq, float(freq) * boost, encoded
+            yield term, freq, float(freq) * boost, encoded
+
+    def _fast(self, value: object) -> bool:
+        return (isinstance(value, str) and hasattr(self.analyzer, "term_positions")
+                and type(self.format) in (Positions, Frequency))
 
 
 # Whoosh's writer holds every posting of a run in memory until it sorts them: sharing
-# one bytes object per distinct term and small value saves ~100 bytes a posting.
-_TERM_BYTES: dict[str, bytes] = {}
-#: Distinct terms kept before the cache starts again (a few hundred MB at most).
-_TERM_BYTES_MAX = 3_000_000
-
-
-def _term_bytes() -> dict[str, bytes]:
-    if len(_TERM_BYTES) > _TERM_BYTES_MAX:
-        _TERM_BYTES.clear()
-    return _TERM_BYTES
-
-
+# one bytes object per small value saves ~40 bytes a posting.
 @functools.lru_cache(maxsize=4096)
 def _count_bytes(freq: int) -> bytes:
     """Return what Frequency encodes for a count."""

@@ -73,28 +73,28 @@ def rjieba_in_use() -> bool:
     return _fast is not None
 
 
-def cut(text: str) -> Iterator[str]:
-    """Yield the words of text exactly as ``jieba.cut(text)`` does."""
+def cut(text: str) -> list[str]:
+    """Return the words of text exactly as ``jieba.cut(text)`` yields them."""
     fast = _fast
     if fast is None:
-        yield from jieba.dt.cut(text)
-        return
+        return list(jieba.dt.cut(text))
     cut_dag = jieba.dt._Tokenizer__cut_DAG  # what jieba.cut runs on each block
     pure = _PURE_HAN.fullmatch
+    han = _RE_HAN.match
+    words: list[str] = []
+    extend = words.extend
     for block in _RE_HAN.split(text):
         if not block:
             continue
-        if _RE_HAN.match(block):
-            if pure(block):
-                yield from fast.cut(block)
-            else:
-                yield from cut_dag(block)
+        if han(block):
+            extend(fast.cut(block) if pure(block) else cut_dag(block))
         else:
             for piece in _RE_SKIP.split(block):
                 if _RE_SKIP.match(piece):
-                    yield piece
+                    words.append(piece)
                 else:
-                    yield from piece
+                    extend(piece)
+    return words
 
 
 def tokenize(text: str) -> Iterator[tuple[str, int, int]]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from array import array
 
 from whoosh.codec.whoosh3 import W3PostingsWriter
+from whoosh.filedb.structfile import StructFile
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
@@ -34,7 +35,11 @@ class ArraySegmentWriter(SegmentWriter):
         for name, field in self.schema.items():
             if field.separate_spelling() or field.vector:
                 raise ValueError(f"field {name!r}: spelling and vectors are not supported")
-        self._postings: dict[str, dict[bytes, Postings]] = {}
+        #: Per field, its terms' postings; keyed by text where the field hands terms
+        #: as text (schema.AnalysedText.term_postings), else by Whoosh's term bytes.
+        self._postings: dict[str, dict[str | bytes, Postings]] = {}
+        self._text_keyed = {name for name, field in self.schema.items()
+                            if hasattr(field, "term_postings")}
         #: Per field, the length byte of each document (what the lengths column holds).
         self._length_bytes: dict[str, array] = {}
 
@@ -61,10 +66,12 @@ class ArraySegmentWriter(SegmentWriter):
                     if terms is None:
                         terms = self._postings[fieldname] = {}
                     scorable = field.scorable
-                    for tbytes, freq, weight, vbytes in field.index(value):
-                        postings = terms.get(tbytes)
+                    items = (field.term_postings(value) if fieldname in self._text_keyed
+                             else field.index(value))
+                    for term, freq, weight, vbytes in items:
+                        postings = terms.get(term)
                         if postings is None:
-                            postings = terms[tbytes] = (array("I"), array("d"), [])
+                            postings = terms[term] = (array("I"), array("d"), [])
                         postings[0].append(docnum)
                         postings[1].append(weight * boost)
                         postings[2].append(vbytes)
@@ -99,15 +106,18 @@ class ArraySegmentWriter(SegmentWriter):
             raise RuntimeError("postings were pooled: this writer does not merge segments")
         self.perdocwriter.close()
         fieldwriter = self.fieldwriter
+        fieldwriter._postfile = _TellingFile(fieldwriter._postfile)
         for fieldname in sorted(self._postings):
             terms = self._postings[fieldname]
             if not terms:
                 continue
             lengths = _lengths_by_docnum(self._length_bytes.get(fieldname))
             fieldwriter.start_field(fieldname, self.schema[fieldname])
-            for tbytes in sorted(terms):
-                fieldwriter.start_term(tbytes)
-                _write_blocks(fieldwriter._postwriter, terms[tbytes], lengths)
+            text_keyed = fieldname in self._text_keyed
+            # Text sorts as its UTF-8 bytes do: both follow code points.
+            for term in sorted(terms):
+                fieldwriter.start_term(term.encode("utf-8") if text_keyed else term)
+                _write_blocks(fieldwriter._postwriter, terms[term], lengths)
                 fieldwriter.finish_term()
             fieldwriter.finish_field()
             del self._postings[fieldname]  # give the memory back as fields are written
@@ -144,6 +154,25 @@ def _write_blocks(writer: W3PostingsWriter, postings: Postings,
         writer._minlength = min(block_lengths) if block_lengths else None
         writer._maxlength = max(block_lengths) if block_lengths else 0
         writer._write_block(last=end == count)
+
+
+class _TellingFile(StructFile):
+    """A file that knows its own position: a buffered file's tell() is a system call,
+    and the postings writer asks twice a term."""
+
+    def __init__(self, wrapped: StructFile) -> None:
+        super().__init__(wrapped, name=wrapped._name)
+        self._position = wrapped.tell()
+
+    def write(self, data: bytes) -> int:
+        self._position += len(data)
+        return self.file.write(data)
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, *args: object) -> None:
+        raise NotImplementedError("postings are written in order")
 
 
 class _ArraySubWriterTask(SubWriterTask):
