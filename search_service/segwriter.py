@@ -15,6 +15,8 @@ term vectors (the schema has none), which is what ``indexer`` uses it for.
 from __future__ import annotations
 
 from array import array
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from whoosh.codec.whoosh3 import W3PostingsWriter
 from whoosh.filedb.structfile import StructFile
@@ -106,22 +108,25 @@ class ArraySegmentWriter(SegmentWriter):
             raise RuntimeError("postings were pooled: this writer does not merge segments")
         self.perdocwriter.close()
         fieldwriter = self.fieldwriter
-        fieldwriter._postfile = _TellingFile(fieldwriter._postfile)
-        for fieldname in sorted(self._postings):
-            terms = self._postings[fieldname]
-            if not terms:
-                continue
-            lengths = _lengths_by_docnum(self._length_bytes.get(fieldname))
-            fieldwriter.start_field(fieldname, self.schema[fieldname])
-            text_keyed = fieldname in self._text_keyed
-            # Text sorts as its UTF-8 bytes do: both follow code points.
-            for term in sorted(terms):
-                fieldwriter.start_term(term.encode("utf-8") if text_keyed else term)
-                _write_blocks(fieldwriter._postwriter, terms[term], lengths)
-                fieldwriter.finish_term()
-            fieldwriter.finish_field()
-            del self._postings[fieldname]  # give the memory back as fields are written
+        with _telling(fieldwriter, "_postfile"), _telling(fieldwriter._tindex, "dbfile"):
+            for fieldname in sorted(self._postings):
+                terms = self._postings[fieldname]
+                if terms:
+                    self._write_field(fieldname, terms)
+                del self._postings[fieldname]  # give the memory back as fields are written
         fieldwriter.close()
+
+    def _write_field(self, fieldname: str, terms: dict[str | bytes, Postings]) -> None:
+        fieldwriter = self.fieldwriter
+        lengths = _lengths_by_docnum(self._length_bytes.get(fieldname))
+        fieldwriter.start_field(fieldname, self.schema[fieldname])
+        text_keyed = fieldname in self._text_keyed
+        # Text sorts as its UTF-8 bytes do: both follow code points.
+        for term in sorted(terms):
+            fieldwriter.start_term(term.encode("utf-8") if text_keyed else term)
+            _write_blocks(fieldwriter._postwriter, terms[term], lengths)
+            fieldwriter.finish_term()
+        fieldwriter.finish_field()
 
 
 def _lengths_by_docnum(length_bytes: array | None) -> list[int | None]:
@@ -156,9 +161,24 @@ def _write_blocks(writer: W3PostingsWriter, postings: Postings,
         writer._write_block(last=end == count)
 
 
+@contextmanager
+def _telling(owner: object, attribute: str) -> Iterator[None]:
+    """Give owner's file a position of its own while terms are written, then put it back.
+
+    A buffered file's tell() is a system call, and the postings and term writers ask
+    three times a term. Writing the terms only calls write() and tell(); the rest of
+    the file's methods (some write past write()) get the real file back.
+    """
+    real = getattr(owner, attribute)
+    setattr(owner, attribute, _TellingFile(real))
+    try:
+        yield
+    finally:
+        setattr(owner, attribute, real)
+
+
 class _TellingFile(StructFile):
-    """A file that knows its own position: a buffered file's tell() is a system call,
-    and the postings writer asks twice a term."""
+    """A file that counts what is written through it to know its position."""
 
     def __init__(self, wrapped: StructFile) -> None:
         super().__init__(wrapped, name=wrapped._name)
