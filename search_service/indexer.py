@@ -18,6 +18,9 @@ from .store import IndexHome, _fsync_tree
 
 #: Memory Whoosh may use for postings before it spills a run to disk (upserts).
 WRITER_LIMIT_MB = 256
+#: Memory each process of a full build may hold postings in before it writes them as a
+#: segment and goes on with another: the corpus (~7.7M postings a process) fits in one.
+BUILD_LIMIT_MB = 1536
 #: Processes for a full build: Whoosh's multiprocess writer, one segment each, written
 #: by segwriter.ArraySegmentWriter (1.6x faster than one process on 2 cores).
 BUILD_PROCS = max(1, min(4, os.cpu_count() or 1))
@@ -213,8 +216,8 @@ def _new_generation(home: IndexHome) -> tuple[str, IndexWriter]:
     """Create an empty generation and its writer (Whoosh's multi-process one on >1 core)."""
     name, ix = home.create_generation()
     if BUILD_PROCS > 1:
-        return name, ArrayMpWriter(ix, procs=BUILD_PROCS)
-    return name, ArraySegmentWriter(ix)
+        return name, ArrayMpWriter(ix, procs=BUILD_PROCS, limitmb=BUILD_LIMIT_MB)
+    return name, ArraySegmentWriter(ix, limitmb=BUILD_LIMIT_MB)
 
 
 def _commit_and_switch(home: IndexHome, name: str, writer: IndexWriter,
