@@ -4,7 +4,7 @@ Whoosh's ``SegmentWriter`` puts every posting in a sorting pool as a tuple, sort
 all at commit, then feeds them one at a time to the postings writer, which checks and
 appends each to a block and looks up the document's field length for it. That is most
 of a build's time and ~180 bytes a posting. This writer appends each posting to its
-term's arrays as it is added (~16 bytes), sorts only the terms, and hands the postings
+term's arrays as it is added (~60 bytes with the terms), sorts only the terms, and hands the postings
 writer whole blocks: the same W3 blocks, term infos and files, byte for byte
 (``tests/test_segwriter.py``), written by Whoosh's own block code.
 
