@@ -11,11 +11,12 @@ from falcon.testing import TestClient
 
 from search_service.app import create_app
 from search_service.settings import Settings
-from search_service.textnorm import is_han, normalise
+from search_service.textnorm import is_han
+
+from .served import containing
 
 SAMPLE = "seed-changxingdao-2024-08-20"
 SAMPLE_TITLE = "省委第九巡视组向长兴岛经济技术开发区党工委反馈巡视情况"
-TEXT_FIELDS = ("title", "body", "department", "author")
 FACET_KEYS = ("department", "author", "year", "month")
 HIT_KEYS = {"id", "title", "title_html", "snippet_html", "date", "department", "author",
             "url", "score"}
@@ -47,13 +48,6 @@ def all_ids(client: TestClient, params) -> list[str]:
     assert body["total"] <= 100
     assert len(body["hits"]) == body["total"]
     return [hit["id"] for hit in body["hits"]]
-
-
-def containing(records: dict, text: str, fields=TEXT_FIELDS) -> set[str]:
-    # Containment after the documented folding (width, case, spaces, traditional script).
-    text = normalise(text)
-    return {i for i, r in records.items()
-            if any(text in normalise(r.get(f) or "") for f in fields)}
 
 
 def han_run(text: str, start: int, length: int) -> str:

@@ -32,9 +32,7 @@ import os
 import random
 import re
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -46,7 +44,9 @@ from pathlib import Path
 
 import pytest
 
+from . import served
 from .conftest import REPO
+from .served import Server
 
 # Also marked `corpus`: it reads the shared corpus and runs ~16 minutes, so the quick
 # selection `-m "not corpus and not e2e"` leaves it out; `-m crash` selects it.
@@ -69,21 +69,10 @@ STREAK = 10
 # --------------------------------------------------------------------------- helpers
 
 
-def _env(**extra: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.pop("SEARCH_SERVICE_INDEX_DIR", None)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
-    env.update(extra)
-    return env
-
-
-def _cmd(*args: str) -> list[str]:
-    return [sys.executable, "-m", "search_service.cli", *args]
-
-
 def cli(*args: str, timeout: float = 600, **env: str) -> subprocess.CompletedProcess:
     """Run `python -m search_service.cli ARGS` to the end and return the finished process."""
-    return subprocess.run(_cmd(*args), cwd=REPO, env=_env(**env), capture_output=True,
+    return subprocess.run(served.cli_command(*args), cwd=REPO, env=served.env(**env),
+                          capture_output=True,
                           text=True, timeout=timeout)
 
 
@@ -332,57 +321,12 @@ def index_dir(slices: Slices, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return directory
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@dataclass
-class Server:
-    base: str
-    proc: subprocess.Popen
-    log_path: Path
-
-    def log(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")[-5000:]
-
-
 @pytest.fixture(scope="module")
 def server(index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A real gunicorn (2 sync workers, reload interval 0.2 s) serving index_dir."""
-    port = _free_port()
     log_path = tmp_path_factory.mktemp("crash-log") / "server.log"
-    log = open(log_path, "wb")
-    proc = subprocess.Popen(
-        _cmd("serve", "--index-dir", str(index_dir), "--bind", f"127.0.0.1:{port}",
-             "--workers", "2"),
-        cwd=REPO, env=_env(SEARCH_SERVICE_RELOAD_INTERVAL=RELOAD_INTERVAL),
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    srv = Server(f"http://127.0.0.1:{port}", proc, log_path)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"gunicorn exited with {proc.returncode}:\n{srv.log()}")
-            try:
-                if http_get(srv.base + "/health", timeout=5)[0] == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"gunicorn did not answer /health within 60 s:\n{srv.log()}")
-            time.sleep(0.25)
-        yield srv
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
-        log.close()
+    with served.gunicorn(index_dir, log_path, reload_interval=RELOAD_INTERVAL) as running:
+        yield running
 
 
 @pytest.fixture
@@ -509,7 +453,7 @@ def _start(index_dir: Path, source: Path, rebuild: bool, log: Path) -> subproces
     if rebuild:
         args.insert(1, "--rebuild")
     with open(log, "wb") as out:
-        return subprocess.Popen(_cmd(*args), cwd=REPO, env=_env(), stdout=out,
+        return subprocess.Popen(served.cli_command(*args), cwd=REPO, env=served.env(), stdout=out,
                                 stderr=subprocess.STDOUT, start_new_session=True)
 
 

@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import fcntl
 import json
-import os
 import random
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -28,8 +25,9 @@ from pathlib import Path
 
 import pytest
 
-from search_service.textnorm import is_han, normalise
+from search_service.textnorm import is_han
 
+from . import served
 from .conftest import REPO
 
 pytestmark = pytest.mark.e2e
@@ -45,18 +43,10 @@ UNIQUE_ID = "e2e-unique-notice"
 # --------------------------------------------------------------------------- helpers
 
 
-def _env(**extra: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.pop("SEARCH_SERVICE_INDEX_DIR", None)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
-    env.update(extra)
-    return env
-
-
 def cli(*args: str, timeout: float = 300, **env: str) -> subprocess.CompletedProcess:
     """Run `python -m search_service.cli ARGS` and return the finished process."""
     return subprocess.run([sys.executable, "-m", "search_service.cli", *args], cwd=REPO,
-                          env=_env(**env), capture_output=True, text=True, timeout=timeout)
+                          env=served.env(**env), capture_output=True, text=True, timeout=timeout)
 
 
 def last_json(out: str) -> dict:
@@ -159,51 +149,12 @@ def index_dir(tmp_path_factory: pytest.TempPathFactory, raw_dir: Path) -> Path:
     return directory
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def server(index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real gunicorn (2 workers) serving index_dir; yields its base URL."""
-    port = _free_port()
     log_path = tmp_path_factory.mktemp("e2e-log") / "server.log"
-    log = open(log_path, "wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "search_service.cli", "serve", "--index-dir", str(index_dir),
-         "--bind", f"127.0.0.1:{port}", "--workers", "2"],
-        cwd=REPO, env=_env(SEARCH_SERVICE_RELOAD_INTERVAL="0.5"),
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-
-    def server_log() -> str:
-        log.flush()
-        return log_path.read_text(encoding="utf-8", errors="replace")[-5000:]
-
-    def healthy() -> bool:
-        if proc.poll() is not None:
-            pytest.fail(f"gunicorn exited with {proc.returncode}:\n{server_log()}")
-        try:
-            with urllib.request.urlopen(base + "/health", timeout=5) as resp:
-                return resp.status == 200
-        except (urllib.error.URLError, ConnectionError, OSError):
-            return False
-
-    try:
-        if not wait_for(healthy, timeout=60, interval=0.25):
-            pytest.fail(f"gunicorn did not answer /health within 60 s:\n{server_log()}")
-        yield base
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
-        log.close()
+    with served.gunicorn(index_dir, log_path, reload_interval="0.5") as running:
+        yield running.base
 
 
 # --------------------------------------------------------------------------- 1. basics
@@ -301,19 +252,13 @@ def _recall_queries(records: dict[str, dict], count: int = 20) -> list[str]:
     return queries
 
 
-def _containing(records: dict[str, dict], run: str) -> set[str]:
-    needle = normalise(run)
-    return {
-        notice_id for notice_id, r in records.items()
-        if any(needle in normalise(r.get(key) or "")
-               for key in ("title", "body", "department", "author"))
-    }
+
 
 
 def test_recall_of_random_runs_over_the_raw_set(server: str, raw_records: dict) -> None:
     problems = []
     for run in _recall_queries(raw_records):
-        expected = _containing(raw_records, run)
+        expected = served.containing(raw_records, run)
         total, ids = all_hit_ids(server, run)
         missing = expected - set(ids)
         if missing or total != len(expected) or len(ids) != total:
