@@ -127,12 +127,17 @@ def _normalised(value: str) -> str:
 _last_normalised: tuple[str | None, str] = (None, "")
 
 
+def _skipped(word: str, stops: frozenset[str]) -> bool:
+    """Return True for a jieba token that takes no position: spaces, punctuation, stopwords."""
+    return not _WORDLIKE.search(word) or word.isspace() or word in stops
+
+
 def _word_pieces(text: str, index_mode: bool,
                  stops: frozenset[str]) -> Iterator[tuple[str, int, int]]:
     """Yield (piece, start, position) of the jieba analysis of normalised text."""
     pos = 0
     for word, start, _end in segment.tokenize(text):
-        if not _WORDLIKE.search(word) or word.isspace() or word in stops:
+        if _skipped(word, stops):
             continue
         if index_mode and len(word) > 2:
             for piece, offset in _index_pieces(word):
@@ -203,7 +208,7 @@ _indexed_pieces: dict[str, tuple[str, ...]] = {}
 
 def _indexed_as(word: str) -> tuple[str, ...]:
     """Return the terms `_word_pieces` in index mode makes of a word, in its order."""
-    if not _WORDLIKE.search(word) or word.isspace() or word in _stopwords:
+    if _skipped(word, _stopwords):
         return ()
     if len(word) > 2:
         return tuple(piece for piece, _offset in _index_pieces(word))

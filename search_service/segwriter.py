@@ -4,9 +4,9 @@ Whoosh's ``SegmentWriter`` puts every posting in a sorting pool as a tuple, sort
 all at commit, then feeds them one at a time to the postings writer, which checks and
 appends each to a block and looks up the document's field length for it. That is most
 of a build's time and ~180 bytes a posting. This writer appends each posting to its
-term's arrays as it is added (~60 bytes with the terms), sorts only the terms, and hands the postings
-writer whole blocks: the same W3 blocks, term infos and files, byte for byte
-(``tests/test_segwriter.py``), written by Whoosh's own block code.
+term's arrays as it is added (~60 bytes, terms included), sorts only the terms, and
+hands the postings writer whole blocks: the same W3 blocks, term infos and files, byte
+for byte (``tests/test_segwriter.py``), written by Whoosh's own block code.
 
 It is for new segments of a fresh generation: no deletions, merges, spelling words or
 term vectors (the schema has none), which is what ``indexer`` uses it for. Memory is
