@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field
 
 from whoosh.writing import IndexWriter
 
+from .codec import Codec
 from .doctable import leaf_docs
 from .enrich import Enricher
 from .schema import build_schema, notice_from_stored, to_document
@@ -90,7 +91,7 @@ def delete_ids(home: IndexHome, ids: Iterable[str], *, lock_timeout: float = 30.
         ix = home.open()
         with ix.searcher() as searcher:
             present = {i: searcher.document_number(id=i) is not None for i in ids}
-        writer = ix.writer()
+        writer = ix.writer(codec=Codec())
         for notice_id, found in present.items():
             if found:
                 writer.delete_by_term("id", notice_id)
@@ -144,7 +145,7 @@ def _upsert(home: IndexHome, items: Iterable[Parsed | Rejected | Skipped], summa
     with ix.reader() as reader:
         known = dict(_column_pairs(reader, "id", "content_hash"))
     seen: set[str] = set()
-    writer: IndexWriter = ix.writer(limitmb=WRITER_LIMIT_MB)
+    writer: IndexWriter = ix.writer(limitmb=WRITER_LIMIT_MB, codec=Codec())
     try:
         for notice in _notices(items, summary, on_progress, on_reject):
             seen.add(notice.id)

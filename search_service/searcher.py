@@ -21,8 +21,8 @@ from .bulkscore import BulkScorer
 from .cache import ResultCache
 from .correction import Corrector
 from .doctable import DocTable
-from .links import VALIDITY, Links
 from .errors import InvalidQueryError, NotFoundError
+from .links import VALIDITY, Links
 from .query import compile_query
 from .schema import from_stored, title_key
 from .store import IndexHome

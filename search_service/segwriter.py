@@ -6,7 +6,8 @@ appends each to a block and looks up the document's field length for it. That is
 of a build's time and ~180 bytes a posting. This writer appends each posting to its
 term's arrays as it is added (~60 bytes, terms included), sorts only the terms, and
 hands the postings writer whole blocks: the same W3 blocks, term infos and files, byte
-for byte (``tests/test_segwriter.py``), written by Whoosh's own block code.
+for byte (``tests/test_segwriter.py``), written by the block code of ``codec.Codec``
+(the default here) or of any other W3 codec it is given.
 
 It is for new segments of a fresh generation: no deletions, merges, spelling words or
 term vectors (the schema has none), which is what ``indexer`` uses it for. Memory is
@@ -26,6 +27,8 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
+from .codec import Codec
+
 #: A term's postings: document numbers, weights, encoded values, in document order.
 #: Weights are kept as doubles: a block's maximum is taken before they become floats.
 Postings = tuple[array, array, list]
@@ -38,6 +41,7 @@ class ArraySegmentWriter(SegmentWriter):
     """A ``SegmentWriter`` for a new segment whose postings are kept per term."""
 
     def __init__(self, ix, limitmb: int = 1024, **kwargs: object) -> None:
+        kwargs.setdefault("codec", Codec())
         super().__init__(ix, **kwargs)
         self._max_postings = max(1, limitmb * 1024 * 1024 // POSTING_BYTES)
         self._held = 0  # postings held since the last segment was written
@@ -256,8 +260,9 @@ class ArrayMpWriter(MpWriter):
     """Whoosh's multi-process writer (one segment per process) with ArraySegmentWriter."""
 
     def __init__(self, ix, procs: int, limitmb: int = 1024, batchsize: int = 100) -> None:
+        codec = Codec()
         super().__init__(ix, procs=procs, batchsize=batchsize, multisegment=True,
-                         subargs={"limitmb": limitmb})
+                         subargs={"limitmb": limitmb, "codec": codec}, codec=codec)
 
     def _commit_toc(self, segments: list) -> None:
         flat = []

@@ -1,0 +1,65 @@
+"""Whoosh's W3 codec with posting blocks pickled at protocol 3 instead of 2.
+
+A W3 block is a pickled (ids, weights, values) tuple, and a position-bearing field's
+values are bytes. Protocol 2 has no opcode for bytes: it pickles each value as a call
+to ``_codecs.encode`` of a latin-1 string, which unpickling then makes. Protocol 3
+writes them as they are. On the corpus's frequent bigram blocks that pickles 7x faster,
+unpickles 3.9x faster and is 30% smaller before compression (``bench/RESULTS.md``).
+
+Only the writer changes. Whoosh's reader unpickles whatever protocol a block was
+written with, so indexes written by ``W3Codec`` and by this codec read the same; a
+segment names its codec in the index's table of contents, so keep this class at this
+import path.
+"""
+
+from __future__ import annotations
+
+import zlib
+from pickle import dumps
+
+from whoosh.codec.whoosh3 import (
+    COMPRESSION_MIN_SIZE,
+    WHOOSH3_HEADER_MAGIC,
+    W3Codec,
+    W3PostingsWriter,
+)
+from whoosh.util.numeric import length_to_byte
+
+#: The pickle protocol of a block: the first with bytes opcodes and without framing,
+#: which would add 9 bytes to every block.
+PROTOCOL = 3
+
+
+class Codec(W3Codec):
+    """W3Codec whose postings writer pickles blocks at ``PROTOCOL``."""
+
+    def postings_writer(self, dbfile, byteids: bool = False) -> W3PostingsWriter:
+        return PostingsWriter(dbfile, blocklimit=self._blocklimit, byteids=byteids,
+                              compression=self._compression, inlinelimit=self._inlinelimit)
+
+
+class PostingsWriter(W3PostingsWriter):
+    """W3PostingsWriter with ``_write_block`` pickling at ``PROTOCOL``."""
+
+    def _write_block(self, last: bool = False) -> None:
+        # Whoosh 3.54's W3PostingsWriter._write_block, but for the pickle protocol.
+        postfile = self._postfile
+        if not self._blockcount:
+            postfile.write(WHOOSH3_HEADER_MAGIC)
+        self._terminfo.add_block(self)
+        data = (self._mini_ids(), self._mini_weights(), self._mini_values())
+        databytes = dumps(data, PROTOCOL)
+        comp = self._compression if len(databytes) >= COMPRESSION_MIN_SIZE else 0
+        if comp:
+            databytes = zlib.compress(databytes, comp)
+        ids = self._ids
+        # Read by the posting reader to skip a block without decompressing it.
+        info = (len(ids), ids[-1], self._maxweight, comp,
+                length_to_byte(self._minlength), length_to_byte(self._maxlength))
+        infobytes = dumps(info, PROTOCOL)
+        blocklength = len(infobytes) + len(databytes)
+        postfile.write_int(-blocklength if last else blocklength)
+        postfile.write(infobytes)
+        postfile.write(databytes)
+        self._blockcount += 1
+        self._new_block()

@@ -1,0 +1,91 @@
+"""codec.Codec writes posting blocks Whoosh reads back as it reads its own codec's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from whoosh.codec.whoosh3 import W3Codec
+from whoosh.filedb.filestore import FileStorage
+from whoosh.writing import SegmentWriter
+
+from search_service.codec import Codec
+from search_service.enrich import Enricher
+from search_service.runquery import Run
+from search_service.schema import build_schema, to_document
+from search_service.sources import Parsed, read_sources
+
+from .conftest import SAMPLES
+from .served import containing
+
+SOURCE = SAMPLES / "notices.jsonl"
+
+
+def _index(directory: Path, codec):
+    """Index the bundled 270 notices as one segment written with codec."""
+    enricher = Enricher.from_dir()
+    ix = FileStorage(str(directory)).create_index(build_schema())
+    writer = SegmentWriter(ix, compound=False, codec=codec)
+    for item in read_sources([SOURCE]):
+        if isinstance(item, Parsed):
+            writer.add_document(**to_document(item.notice, enricher.links(item.notice)))
+    writer.commit()
+    return ix
+
+
+@pytest.fixture(scope="module")
+def indexes(tmp_path_factory: pytest.TempPathFactory):
+    """The same notices indexed with our codec and with Whoosh's."""
+    return (_index(tmp_path_factory.mktemp("ours"), Codec()),
+            _index(tmp_path_factory.mktemp("whoosh"), W3Codec()))
+
+
+def _postings(reader) -> dict[tuple[str, bytes], tuple[list, list, list]]:
+    """Every posting of every 7th term and of every term in more than one block."""
+    out = {}
+    terms = list(reader.all_terms())
+    for i, (field, term) in enumerate(terms):
+        if i % 7 and reader.doc_frequency(field, term) <= 128:
+            continue
+        m = reader.postings(field, term)
+        ids, weights, values = [], [], []
+        while m.is_active():
+            ids.append(m.id())
+            weights.append(m.weight())
+            values.append(m.value())
+            m.next()
+        out[field, term] = ids, weights, values
+    return out
+
+
+def test_postings_read_back_as_whoosh_codecs_do(indexes) -> None:
+    ours, whoosh = indexes
+    with ours.reader() as a, whoosh.reader() as b:
+        postings = _postings(a)
+        assert postings == _postings(b)
+        # Every field, and terms of several blocks (more than 128 postings) among them.
+        assert {field for field, _ in postings} >= {"body", "title", "body_words", "id"}
+        assert max(len(ids) for ids, _, _ in postings.values()) > 128
+    # A run's matches, found from the raw block values, are the notices holding it.
+    records = {r.notice.id: vars(r.notice) for r in read_sources([SOURCE])
+               if isinstance(r, Parsed)}
+    with ours.searcher() as a, whoosh.searcher() as b:
+        run = Run("body", ["人民", "民政", "政府"])
+        found = run.counts(a)[1]
+        assert found == run.counts(b)[1]
+        expected = containing(records, "人民政府", fields=("body",))
+        assert {a.stored_fields(d)["id"] for d in found} == expected
+        assert len(expected) > 128
+
+
+def test_blocks_hold_bytes_without_codecs_calls(indexes) -> None:
+    # Protocol 2 pickles every bytes value as a _codecs.encode call; protocol 3 does not.
+    ours, whoosh = indexes
+
+    def postings_file(ix) -> bytes:
+        (segment,) = ix._segments()
+        return (Path(ix.storage.folder) / f"{segment.segment_id()}.pst").read_bytes()
+
+    assert b"_codecs" in postings_file(whoosh)
+    assert b"_codecs" not in postings_file(ours)
+    assert len(postings_file(ours)) < len(postings_file(whoosh))
