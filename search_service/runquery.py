@@ -24,6 +24,8 @@ from whoosh.matching import wrappers
 from whoosh.query import qcore
 from whoosh.system import _INT_SIZE
 
+from .packed import PackedPositions, view
+
 
 class Run(qcore.Query):
     """Documents where `words` occur at consecutive positions of `fieldname`."""
@@ -109,7 +111,10 @@ class Run(qcore.Query):
             ids = [d for d in ids if d in lists[-1]]
         # The field's format, not the matcher's: in a segment with deletions the postings
         # come wrapped in a FilterMatcher, which has none.
-        decode = _positions_decoder(searcher.schema[self.fieldname].format)
+        fmt = searcher.schema[self.fieldname].format
+        if type(fmt) is PackedPositions:
+            return scorer, _packed_counts(ids, lists, offsets)
+        decode = _positions_decoder(fmt)
         pairs = [(values, offset, decode) for values, offset in zip(lists, offsets)]
         out: dict[int, int] = {}
         for docnum in ids:
@@ -123,6 +128,30 @@ class Run(qcore.Query):
             if starts:
                 out[docnum] = len(starts)
         return scorer, out
+
+
+def _packed_counts(ids: list[int], lists: list[dict[int, bytes]],
+                   offsets: list[int]) -> dict[int, int]:
+    """Return {docnum: run count} for the candidates `ids`, from PackedPositions values.
+
+    `starts` holds the positions of the word last intersected that still begin a run;
+    moving to the next word shifts them by the two words' distance, then keeps those
+    the next word has: the shift is over the few survivors, the word's own positions
+    are read straight from their bytes.
+    """
+    first, rest = lists[0], list(zip(lists[1:], offsets[1:]))
+    shifts = [(values, offset - before) for (values, offset), before
+              in zip(rest, offsets)]
+    out: dict[int, int] = {}
+    for docnum in ids:
+        starts = set(view(first[docnum]))
+        for values, shift in shifts:
+            starts = set(map(shift.__add__, starts)).intersection(view(values[docnum]))
+            if not starts:
+                break
+        if starts:
+            out[docnum] = len(starts)
+    return out
 
 
 def _kept(ids: list[int], values: list, within: Collection[int]) -> tuple[list, list]:

@@ -19,8 +19,10 @@ from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.formats import Frequency, Positions
 from whoosh.system import pack_uint
 
+from . import packed
 from .analysis import JiebaTokenizer, NgramTokenizer
 from .notice import FIELDS, Notice
+from .packed import PackedPositions
 from .textnorm import collapse_spaces
 
 #: The fields a query part matches, with their n-gram fields' names.
@@ -37,7 +39,14 @@ class AnalysedText(TEXT):
     directly, about half the Python work per occurrence. Queries and highlighting
     still use the analyzer as a Whoosh tokenizer. Whoosh pickles the field into the
     index's table of contents: keep this class at this import path.
+
+    With ``phrase=True`` positions are stored packed (``packed.PackedPositions``).
     """
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        if type(self.format) is Positions:
+            self.format = PackedPositions(field_boost=self.format.field_boost)
 
     def index(self, value: object, **kwargs: object) -> Iterator[tuple[bytes, int, float, bytes]]:
         """Yield (term bytes, frequency, weight, encoded value) for each distinct term."""
@@ -59,10 +68,12 @@ class AnalysedText(TEXT):
             return
         fmt = self.format
         boost = fmt.field_boost
-        positions = type(fmt) is Positions
+        kind = type(fmt)
         for term, poses in self.analyzer.term_positions(value).items():
             freq = len(poses)
-            if not positions:
+            if kind is PackedPositions:
+                encoded = _one_packed(poses[0]) if freq == 1 else packed.encode(poses)
+            elif kind is Frequency:
                 encoded = _count_bytes(freq)
             elif freq == 1:
                 encoded = _one_position_bytes(poses[0])
@@ -75,7 +86,7 @@ class AnalysedText(TEXT):
 
     def _fast(self, value: object) -> bool:
         return (isinstance(value, str) and hasattr(self.analyzer, "term_positions")
-                and type(self.format) in (Positions, Frequency))
+                and type(self.format) in (PackedPositions, Positions, Frequency))
 
 
 # Whoosh's writer holds every posting of a run in memory until it sorts them: sharing
@@ -87,8 +98,14 @@ def _count_bytes(freq: int) -> bytes:
 
 
 @functools.lru_cache(maxsize=200_000)
+def _one_packed(pos: int) -> bytes:
+    """Return what PackedPositions encodes for a term that occurs once, at pos."""
+    return packed.encode((pos,))
+
+
+@functools.lru_cache(maxsize=200_000)
 def _one_position_bytes(pos: int) -> bytes:
-    """Return what Positions encodes for a term that occurs once, at pos."""
+    """Return what Positions (generations before PackedPositions) encodes for one pos."""
     return pack_uint(1) + dumps([pos], 2)
 
 

@@ -1,0 +1,50 @@
+"""Positions stored as a packed array, for the bigram fields that runs intersect.
+
+Whoosh's ``Positions`` format stores a posting's positions as a count followed by the
+pickled list of their deltas: encoding builds and pickles that list, and every run
+that checks a candidate unpickles it and sums the deltas again. Here a value is one
+type-code byte (``H`` when every position fits in 16 bits, else ``I``) followed by the
+positions themselves in native byte order: ``array.tobytes`` to encode, a memoryview
+cast to decode, no Python object per position until a set is made of them. On the
+corpus's bigram postings that is half the bytes and half the time per candidate a run
+checks (``bench/RESULTS.md``).
+
+Whoosh pickles a field's format into the index's table of contents: keep this class at
+this import path. Generations built before it keep ``Positions`` and read as they were.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterable, Sequence
+
+from whoosh.formats import Positions
+
+_SHORT, _LONG = "H", "I"
+_LONGEST_SHORT = 0xFFFF
+#: Item sizes by type-code byte.
+_SIZES = {ord(_SHORT): array(_SHORT).itemsize, ord(_LONG): array(_LONG).itemsize}
+
+
+def encode(positions: Sequence[int]) -> bytes:
+    """Return the value of a posting at these positions (ascending, non-negative)."""
+    code = _SHORT if positions[-1] <= _LONGEST_SHORT else _LONG
+    return code.encode() + array(code, positions).tobytes()
+
+
+def view(value: bytes) -> memoryview:
+    """Return a posting value's positions as a sequence of ints, without copying."""
+    return memoryview(value)[1:].cast(chr(value[0]))
+
+
+class PackedPositions(Positions):
+    """Whoosh's Positions format with positions packed as an array (module docstring)."""
+
+    def encode(self, poslist: Iterable[int]) -> bytes:
+        return encode(list(poslist))
+
+    def decode_positions(self, valuestring: bytes) -> list[int]:
+        return view(valuestring).tolist()
+
+    def decode_frequency(self, valuestring: bytes) -> int:
+        return (len(valuestring) - 1) // _SIZES[valuestring[0]]
