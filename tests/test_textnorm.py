@@ -154,3 +154,18 @@ def test_idempotent_over_a_corpus_sample(corpus_records):
     for record in sample:
         once = normalise(record["body"])
         assert normalise(once) == once, record["id"]
+
+
+def test_normalise_is_the_table_applied_to_every_character(small_records):
+    # The fast path (common marks replaced, then runs of the rest) is exactly translate.
+    for record in small_records.values():
+        for key in ("title", "body"):
+            text = record.get(key) or ""
+            assert normalise(text) == text.translate(_TABLE), record["id"]
+
+
+@pytest.mark.corpus
+def test_normalise_is_the_table_over_the_corpus(corpus_records):
+    for record in corpus_records:
+        text = (record.get("title") or "") + "\n" + (record.get("body") or "")
+        assert normalise(text) == text.translate(_TABLE), record["id"]
