@@ -63,7 +63,7 @@ class Run(qcore.Query):
 
     def _leaves(self, searcher) -> tuple[list, list[int], object, int] | None:
         """Return the postings of each word, rarest first, their offsets, the scorer and
-        the rarest word's document frequency."""
+        the rarest word's document frequency (in this segment)."""
         reader = searcher.reader()
         field = searcher.schema[self.fieldname]
         words = [field.to_bytes(w) for w in self.words]
@@ -72,8 +72,19 @@ class Run(qcore.Query):
         frequencies = [reader.doc_frequency(self.fieldname, w) for w in words]
         order = sorted(range(len(words)), key=frequencies.__getitem__)
         leaves = [reader.postings(self.fieldname, words[i]) for i in order]
-        scorer = searcher.weighting.scorer(searcher, self.fieldname, words[order[0]])
-        return leaves, order, scorer, frequencies[order[0]]
+        return leaves, order, self._scorer(searcher, words), frequencies[order[0]]
+
+    def _scorer(self, searcher, words: list[bytes]):
+        """Return the scorer of the word rarest in the whole index (the first of equals).
+
+        Not the segment's rarest: how a rebuild's processes split the notices into
+        segments would then choose the idf, and the same index built twice would rank
+        differently.
+        """
+        top = searcher.get_parent()
+        frequencies = [top.doc_frequency(self.fieldname, w) for w in words]
+        rarest = words[frequencies.index(min(frequencies))]
+        return searcher.weighting.scorer(searcher, self.fieldname, rarest)
 
     def matcher(self, searcher, context=None) -> matching.Matcher:
         scorer, counts = self.counts(searcher)

@@ -77,3 +77,46 @@ def test_runs_and_searches_skip_deleted_notices(tmp_path, small_records) -> None
     ids = {h["id"] for h in service.search(SearchRequest(q="巡视整改", size=100))["hits"]}
     assert gone not in ids
     assert service.search(SearchRequest(q="外交部发言人", size=100))["total"] > 0
+
+
+def _split_index(directory, records: list, split: int):
+    """The records indexed as two segments, the first `split` of them in the first."""
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.writing import SegmentWriter
+
+    from search_service.codec import Codec
+    from search_service.enrich import Enricher
+    from search_service.schema import build_schema, to_document
+
+    enricher = Enricher.from_dir()
+    directory.mkdir()
+    ix = FileStorage(str(directory)).create_index(build_schema())
+    for part in (records[:split], records[split:]):
+        writer = SegmentWriter(ix, codec=Codec())
+        for notice in part:
+            writer.add_document(**to_document(notice, enricher.links(notice)))
+        writer.commit(merge=False)
+    return ix
+
+
+def test_run_scores_do_not_depend_on_how_the_index_is_segmented(tmp_path) -> None:
+    # A run is scored with the idf of its rarest word in the whole index. Taking each
+    # segment's rarest instead made a rebuild's scores depend on how its processes had
+    # split the notices (44 of 643 answers of bench/search_identity.py moved).
+    from search_service.sources import Parsed, read_sources
+
+    from .conftest import SAMPLES
+
+    notices = [r.notice for r in read_sources([SAMPLES / "notices.jsonl"])
+               if isinstance(r, Parsed)]
+    runs = [text for text in _runs({n.id: vars(n) for n in notices}) if len(text) > 2]
+    scores = []
+    for split in (60, len(notices) - 60):
+        ix = _split_index(tmp_path / str(split), notices, split)
+        with ix.searcher() as searcher:
+            assert len(searcher.leaf_searchers()) == 2
+            scores.append({(field, text): {(hit["id"], hit.score) for hit in searcher.search(
+                Run(field, ngram_terms(text)), limit=None)}
+                for text in runs for field in ("title", "body")})
+    assert scores[0] == scores[1]
+    assert sum(map(len, scores[0].values())) > 300
