@@ -1,10 +1,15 @@
-"""Whoosh's W3 codec with posting blocks pickled at protocol 3 instead of 2.
+"""Whoosh's W3 codec with posting blocks pickled at protocol 3 instead of 2, uncompressed.
 
 A W3 block is a pickled (ids, weights, values) tuple, and a position-bearing field's
 values are bytes. Protocol 2 has no opcode for bytes: it pickles each value as a call
 to ``_codecs.encode`` of a latin-1 string, which unpickling then makes. Protocol 3
 writes them as they are. On the corpus's frequent bigram blocks that pickles 7x faster,
 unpickles 3.9x faster and is 30% smaller before compression (``bench/RESULTS.md``).
+
+Blocks are not zlib-compressed (W3Codec compresses at level 3): with the positions
+packed as arrays (``packed.py``) decompressing was ~20% of a query's time on the
+throughput workload, and compressing 6% of a rebuild, for an index half as large
+again (275 → 417 MB for the corpus; ``bench/RESULTS.md``).
 
 Only the writer changes. Whoosh's reader unpickles whatever protocol a block was
 written with, so indexes written by ``W3Codec`` and by this codec read the same; a
@@ -28,10 +33,17 @@ from whoosh.util.numeric import length_to_byte
 #: The pickle protocol of a block: the first with bytes opcodes and without framing,
 #: which would add 9 bytes to every block.
 PROTOCOL = 3
+#: zlib level of a block (0: stored as pickled). Readers honour each block's own flag.
+COMPRESSION = 0
 
 
 class Codec(W3Codec):
-    """W3Codec whose postings writer pickles blocks at ``PROTOCOL``."""
+    """W3Codec whose postings writer pickles blocks at ``PROTOCOL``, ``COMPRESSION``."""
+
+    def __init__(self, blocklimit: int = 128, compression: int = COMPRESSION,
+                 inlinelimit: int = 1):
+        super().__init__(blocklimit=blocklimit, compression=compression,
+                         inlinelimit=inlinelimit)
 
     def postings_writer(self, dbfile, byteids: bool = False) -> W3PostingsWriter:
         return PostingsWriter(dbfile, blocklimit=self._blocklimit, byteids=byteids,

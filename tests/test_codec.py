@@ -35,9 +35,10 @@ def _index(directory: Path, codec):
 
 @pytest.fixture(scope="module")
 def indexes(tmp_path_factory: pytest.TempPathFactory):
-    """The same notices indexed with our codec and with Whoosh's."""
+    """The same notices indexed with our codec, Whoosh's and Whoosh's uncompressed."""
     return (_index(tmp_path_factory.mktemp("ours"), Codec()),
-            _index(tmp_path_factory.mktemp("whoosh"), W3Codec()))
+            _index(tmp_path_factory.mktemp("whoosh"), W3Codec()),
+            _index(tmp_path_factory.mktemp("plain"), W3Codec(compression=0)))
 
 
 def _postings(reader) -> dict[tuple[str, bytes], tuple[list, list, list]]:
@@ -59,7 +60,7 @@ def _postings(reader) -> dict[tuple[str, bytes], tuple[list, list, list]]:
 
 
 def test_postings_read_back_as_whoosh_codecs_do(indexes) -> None:
-    ours, whoosh = indexes
+    ours, whoosh, _ = indexes
     with ours.reader() as a, whoosh.reader() as b:
         postings = _postings(a)
         assert postings == _postings(b)
@@ -78,14 +79,36 @@ def test_postings_read_back_as_whoosh_codecs_do(indexes) -> None:
         assert len(expected) > 128
 
 
+def _postings_file(ix) -> bytes:
+    (segment,) = ix._segments()
+    return (Path(ix.storage.folder) / f"{segment.segment_id()}.pst").read_bytes()
+
+
 def test_blocks_hold_bytes_without_codecs_calls(indexes) -> None:
     # Protocol 2 pickles every bytes value as a _codecs.encode call; protocol 3 does not.
-    ours, whoosh = indexes
+    ours, whoosh, plain = indexes
+    assert b"_codecs" in _postings_file(whoosh)
+    assert b"_codecs" in _postings_file(plain)
+    assert b"_codecs" not in _postings_file(ours)
+    # The same blocks, uncompressed both: protocol 3 is the smaller.
+    assert len(_postings_file(ours)) < len(_postings_file(plain))
 
-    def postings_file(ix) -> bytes:
-        (segment,) = ix._segments()
-        return (Path(ix.storage.folder) / f"{segment.segment_id()}.pst").read_bytes()
 
-    assert b"_codecs" in postings_file(whoosh)
-    assert b"_codecs" not in postings_file(ours)
-    assert len(postings_file(ours)) < len(postings_file(whoosh))
+def _block_compressions(ix) -> set[int]:
+    """The zlib level of every block of every term in more than one block."""
+    levels = set()
+    with ix.reader() as reader:
+        for field, term in reader.all_terms():
+            if reader.doc_frequency(field, term) <= 128:
+                continue
+            m = reader.postings(field, term)
+            while m.is_active():
+                levels.add(m._compression)
+                m._next_block()
+    return levels
+
+
+def test_blocks_are_stored_uncompressed(indexes) -> None:
+    ours, whoosh, _ = indexes
+    assert _block_compressions(ours) == {0}
+    assert 3 in _block_compressions(whoosh)  # its blocks under 80 bytes are not
