@@ -145,39 +145,63 @@ def _start_pattern(marks: frozenset[str]) -> re.Pattern[str]:
 def _nearest_end(norm: str, lo: int, hi: int, target: int, marks: frozenset[str]) -> int | None:
     """Return the allowed end in [lo, hi] nearest to target (the earliest of equals).
 
-    Only positions just after a mark or a line break (and the closers and spaces that
-    follow it), at a line break, at the text's start or at its end can be ends, so those
-    are found with a regular expression instead of testing every position.
+    Ends (see `_is_end`) lie just after a mark or a line break and the closers that
+    follow it, on a space among those closers, at a line break, or at the text's end.
+    One regular expression finds each mark with the closers and spaces after it, so
+    only those few positions are looked at.
     """
     lo, hi = max(lo, 1), min(hi, len(norm))
     if lo > hi:
         return None
-    found = {hi} if hi == len(norm) else set()
+    found = [hi] if hi == len(norm) else []
     scan_from = lo - 1
     while scan_from > 0 and (norm[scan_from] in CLOSERS or norm[scan_from] in " \t"):
         scan_from -= 1
-    heads = [m.start() for m in _mark_pattern(marks).finditer(norm, scan_from, hi + 1)]
-    for head in [-1, *heads]:
-        if head >= 0 and norm[head] == "\n" and lo <= head:
-            found.add(head)
-        pos = head + 1
-        while pos <= hi:
-            if pos >= lo and _is_end(norm, pos, marks):
-                found.add(pos)
-            if pos < len(norm) and (norm[pos] in CLOSERS or norm[pos] in " \t"):
-                pos += 1
-            else:
-                break
-    best: int | None = None
-    for pos in sorted(found):
-        if best is None or abs(pos - target) < abs(best - target):
-            best = pos
-    return best
+    if scan_from == 0 and (norm[0] in CLOSERS or norm[0] in " \t"):
+        # Closers and spaces the text opens with follow its start, which counts as a mark.
+        found.extend(_run_ends(norm, -1, _tail_pattern().match(norm, 0, hi + 1).end(), lo, hi))
+    for m in _mark_pattern(marks).finditer(norm, scan_from, hi + 1):
+        head, end = m.span()
+        if head >= lo and norm[head] == "\n":
+            found.append(head)
+        if end - head == 1:  # nothing follows the mark: the common case
+            if lo <= end <= hi:
+                found.append(end)
+        else:
+            found.extend(_run_ends(norm, head, end, lo, hi))
+    if not found:
+        return None
+    found.sort()
+    i = bisect_left(found, target)
+    if i == len(found):
+        return found[-1]
+    if i and target - found[i - 1] <= found[i] - target:
+        return found[i - 1]
+    return found[i]
+
+
+def _run_ends(norm: str, head: int, end: int, lo: int, hi: int) -> list[int]:
+    """Return the ends in [lo, hi] among the closers and spaces from head + 1 to end:
+    each space, and end itself (where they stop, unless past hi)."""
+    ends = [pos for pos in range(max(head + 1, lo), min(end, hi + 1)) if norm[pos] in " \t"]
+    if lo <= end <= hi:
+        ends.append(end)
+    return ends
+
+
+#: Closers and spaces, as many as follow.
+_TAIL = "[" + re.escape("".join(sorted(CLOSERS))) + " \t]*"
 
 
 @functools.cache
 def _mark_pattern(marks: frozenset[str]) -> re.Pattern[str]:
-    return re.compile("[" + re.escape("".join(sorted(marks))) + "\n]")
+    """A mark or line break, with the closers and spaces after it."""
+    return re.compile("[" + re.escape("".join(sorted(marks))) + "\n]" + _TAIL)
+
+
+@functools.cache
+def _tail_pattern() -> re.Pattern[str]:
+    return re.compile(_TAIL)
 
 
 def _outside(spans: list[tuple[int, int]], starts: list[int], pos: int, forward: bool) -> int:
