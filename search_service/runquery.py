@@ -81,9 +81,10 @@ class Run(qcore.Query):
         segments would then choose the idf, and the same index built twice would rank
         differently.
         """
-        top = searcher.get_parent()
-        frequencies = [top.doc_frequency(self.fieldname, w) for w in words]
-        rarest = words[frequencies.index(min(frequencies))]
+        # The highest idf is the lowest document frequency (idf falls as it rises), and
+        # the top searcher keeps every idf it has computed for the generation's life.
+        idfs = [searcher.get_parent().idf(self.fieldname, w) for w in words]
+        rarest = words[idfs.index(max(idfs))]
         return searcher.weighting.scorer(searcher, self.fieldname, rarest)
 
     def matcher(self, searcher, context=None) -> matching.Matcher:
