@@ -7,9 +7,10 @@ writes them as they are. On the corpus's frequent bigram blocks that pickles 7x 
 unpickles 3.9x faster and is 30% smaller before compression (``bench/RESULTS.md``).
 
 Blocks are not zlib-compressed (W3Codec compresses at level 3): with the positions
-packed as arrays (``packed.py``) decompressing was ~20% of a query's time on the
-throughput workload, and compressing 6% of a rebuild, for an index half as large
-again (275 → 417 MB for the corpus; ``bench/RESULTS.md``).
+packed as arrays (``packed.py``) decompressing was 11% of a query's time on the
+throughput workload (those queries ran ~20% faster without it) and compressing 6% of
+a rebuild, for an index half as large again (275 → 417 MB for the corpus;
+``bench/RESULTS.md``).
 
 Only the writer changes. Whoosh's reader unpickles whatever protocol a block was
 written with, so indexes written by ``W3Codec`` and by this codec read the same; a

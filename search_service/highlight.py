@@ -159,7 +159,7 @@ def _nearest_end(norm: str, lo: int, hi: int, target: int, marks: frozenset[str]
         scan_from -= 1
     if scan_from == 0 and (norm[0] in CLOSERS or norm[0] in " \t"):
         # Closers and spaces the text opens with follow its start, which counts as a mark.
-        found.extend(_run_ends(norm, -1, _tail_pattern().match(norm, 0, hi + 1).end(), lo, hi))
+        found.extend(_run_ends(norm, -1, _TAIL_RE.match(norm, 0, hi + 1).end(), lo, hi))
     for m in _mark_pattern(marks).finditer(norm, scan_from, hi + 1):
         head, end = m.span()
         if head >= lo and norm[head] == "\n":
@@ -191,17 +191,13 @@ def _run_ends(norm: str, head: int, end: int, lo: int, hi: int) -> list[int]:
 
 #: Closers and spaces, as many as follow.
 _TAIL = "[" + re.escape("".join(sorted(CLOSERS))) + " \t]*"
+_TAIL_RE = re.compile(_TAIL)
 
 
 @functools.cache
 def _mark_pattern(marks: frozenset[str]) -> re.Pattern[str]:
     """A mark or line break, with the closers and spaces after it."""
     return re.compile("[" + re.escape("".join(sorted(marks))) + "\n]" + _TAIL)
-
-
-@functools.cache
-def _tail_pattern() -> re.Pattern[str]:
-    return re.compile(_TAIL)
 
 
 def _outside(spans: list[tuple[int, int]], starts: list[int], pos: int, forward: bool) -> int:

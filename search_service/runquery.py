@@ -83,7 +83,8 @@ class Run(qcore.Query):
         """
         # The highest idf is the lowest document frequency (idf falls as it rises), and
         # the top searcher keeps every idf it has computed for the generation's life.
-        idfs = [searcher.get_parent().idf(self.fieldname, w) for w in words]
+        top = searcher.get_parent()
+        idfs = [top.idf(self.fieldname, w) for w in words]
         rarest = words[idfs.index(max(idfs))]
         return searcher.weighting.scorer(searcher, self.fieldname, rarest)
 
