@@ -15,6 +15,7 @@ jieba's part-of-speech tagging of whole 100,000-character statutes.
 from __future__ import annotations
 
 import re
+from itertools import islice
 from pathlib import Path
 
 from .analysis import read_word_list
@@ -108,7 +109,7 @@ class PersonExtractor:
         return sorted(found, key=found.__getitem__)
 
     def _first_name(self, window: str) -> str | None:
-        words = _tagged(window)
+        words = _tagged(window, limit=2)
         if not words or not words[0][1].startswith("nr"):
             return None
         name = words[0][0]
@@ -142,10 +143,16 @@ class PersonExtractor:
         return word
 
 
-def _tagged(window: str) -> list[tuple[str, str]]:
+def _tagged(window: str, limit: int | None = None) -> list[tuple[str, str]]:
+    """Return the (word, flag) pairs of a window, or only its first ``limit`` words.
+
+    posseg tags a window block by block as its generator is consumed, so stopping after
+    the words that are looked at skips the later blocks' Viterbi passes (a third of the
+    person extraction's time over the corpus) and gives the same first words.
+    """
     import jieba.posseg  # loaded on first use: it costs ~50 MB, only indexing needs it
 
-    return [(w.word, w.flag) for w in jieba.posseg.cut(window)]
+    return [(w.word, w.flag) for w in islice(jieba.posseg.cut(window), limit)]
 
 
 def _given_char(after: str) -> bool:
