@@ -39,7 +39,7 @@ def sketch(body: str) -> list[int] | None:
     compact = _NOISE.sub("", normalise(body))[:MAX_CHARS]
     if len(compact) < MIN_CHARS:
         return None
-    data = memoryview(compact.encode("utf-32-le"))
+    data = compact.encode("utf-32-le")  # bytes: slicing them is faster than a memoryview
     width = 4 * SHINGLE
     hashes = {zlib.crc32(data[i:i + width]) for i in range(0, len(data) - width + 4, 4)}
     return heapq.nsmallest(K, hashes)
