@@ -57,32 +57,38 @@ class AnalysedText(TEXT):
             yield term.encode("utf-8"), freq, weight, encoded
 
     def term_postings(self, value: object) -> Iterator[tuple[str, int, float, bytes]]:
-        """Yield what ``index`` does with each term as text, not yet encoded.
-
-        ``segwriter.ArraySegmentWriter`` keeps a build's terms as text and encodes
-        each once when it writes the segment.
-        """
-        if not self._fast(value):
+        """Yield what ``index`` does with each term as text, not yet encoded."""
+        found = self.term_values(value)
+        if found is None:
             for tbytes, freq, weight, encoded in super().index(value):
                 yield tbytes.decode("utf-8"), freq, weight, encoded
             return
-        fmt = self.format
-        boost = fmt.field_boost
-        kind = type(fmt)
-        for term, poses in self.analyzer.term_positions(value).items():
+        positions, values = found
+        boost = self.format.field_boost
+        for (term, poses), encoded in zip(positions.items(), values):
             freq = len(poses)
-            if kind is PackedPositions:
-                encoded = _one_packed(poses[0]) if freq == 1 else packed.encode(poses)
-            elif kind is Frequency:
-                encoded = _count_bytes(freq)
-            elif freq == 1:
-                encoded = _one_position_bytes(poses[0])
-            else:
-                deltas = [poses[0]]
-                deltas.extend(b - a for a, b in zip(poses, poses[1:]))
-                # What Positions.encode writes: a count, then the pickled deltas.
-                encoded = pack_uint(freq) + dumps(deltas, 2)
             yield term, freq, float(freq) * boost, encoded
+
+    def term_values(self, value: object) -> tuple[dict[str, list[int]], list[bytes]] | None:
+        """Return ({term: positions}, each term's encoded value in the same order).
+
+        None when only Whoosh's own ``index`` can index value (not text, or a format
+        this does not build). ``segwriter.ArraySegmentWriter`` appends these straight
+        to its postings: a term's frequency is its number of positions and its weight
+        that times the field's boost, as ``index`` gives them.
+        """
+        if not self._fast(value):
+            return None
+        positions = self.analyzer.term_positions(value)
+        kind = type(self.format)
+        if kind is PackedPositions:
+            one, many = _one_packed, packed.encode
+        elif kind is Frequency:
+            return positions, [_count_bytes(len(poses)) for poses in positions.values()]
+        else:
+            one, many = _one_position_bytes, _positions_bytes
+        return positions, [one(poses[0]) if len(poses) == 1 else many(poses)
+                           for poses in positions.values()]
 
     def _fast(self, value: object) -> bool:
         return (isinstance(value, str) and hasattr(self.analyzer, "term_positions")
@@ -101,6 +107,13 @@ def _count_bytes(freq: int) -> bytes:
 def _one_packed(pos: int) -> bytes:
     """Return what PackedPositions encodes for a term that occurs once, at pos."""
     return packed.encode((pos,))
+
+
+def _positions_bytes(poses: list[int]) -> bytes:
+    """Return what Positions.encode writes: a count, then the pickled deltas."""
+    deltas = [poses[0]]
+    deltas.extend(b - a for a, b in zip(poses, poses[1:]))
+    return pack_uint(len(poses)) + dumps(deltas, 2)
 
 
 @functools.lru_cache(maxsize=200_000)

@@ -80,19 +80,17 @@ class ArraySegmentWriter(SegmentWriter):
                     terms = self._postings.get(fieldname)
                     if terms is None:
                         terms = self._postings[fieldname] = {}
-                    scorable = field.scorable
-                    items = (field.term_postings(value) if fieldname in self._text_keyed
-                             else field.index(value))
-                    for term, freq, weight, vbytes in items:
-                        postings = terms.get(term)
-                        if postings is None:
-                            postings = terms[term] = (array("I"), array("d"), [])
-                        postings[0].append(docnum)
-                        postings[1].append(weight * boost)
-                        postings[2].append(vbytes)
-                        held += 1
-                        if scorable:
-                            length += freq
+                    found = field.term_values(value) if fieldname in self._text_keyed else None
+                    if found is None:
+                        items = (field.term_postings(value) if fieldname in self._text_keyed
+                                 else field.index(value))
+                        count, length = _add_postings(terms, docnum, boost, items)
+                    else:
+                        count, length = _add_values(terms, docnum, field.format.field_boost,
+                                                    boost, *found)
+                    held += count
+                    if not field.scorable:
+                        length = 0
                 stored = fields.get(f"_stored_{fieldname}", value)
                 perdocwriter.add_field(fieldname, field, stored if field.stored else None,
                                        length)
@@ -169,6 +167,41 @@ class ArraySegmentWriter(SegmentWriter):
             _write_blocks(fieldwriter._postwriter, terms[term], lengths)
             fieldwriter.finish_term()
         fieldwriter.finish_field()
+
+
+def _add_values(terms: dict, docnum: int, field_boost: float, boost: float,
+                positions: dict[str, list[int]], values: list[bytes]) -> tuple[int, int]:
+    """Append one document's analysed terms to a field's postings.
+
+    Returns (postings added, the field's length in words). A weight is computed as
+    ``index`` would give it and ``_add_postings`` would then scale it, in that order,
+    so the floats are the same bit for bit.
+    """
+    get = terms.get
+    for (term, poses), encoded in zip(positions.items(), values):
+        postings = get(term)
+        if postings is None:
+            postings = terms[term] = (array("I"), array("d"), [])
+        ids, weights, vals = postings
+        ids.append(docnum)
+        weights.append(len(poses) * field_boost * boost)
+        vals.append(encoded)
+    return len(positions), sum(map(len, positions.values()))
+
+
+def _add_postings(terms: dict, docnum: int, boost: float, items) -> tuple[int, int]:
+    """Append (term, freq, weight, value) items to a field's postings; as _add_values."""
+    count = length = 0
+    for term, freq, weight, vbytes in items:
+        postings = terms.get(term)
+        if postings is None:
+            postings = terms[term] = (array("I"), array("d"), [])
+        postings[0].append(docnum)
+        postings[1].append(weight * boost)
+        postings[2].append(vbytes)
+        count += 1
+        length += freq
+    return count, length
 
 
 def _lengths_by_docnum(length_bytes: array | None) -> list[int | None]:
