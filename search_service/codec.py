@@ -12,10 +12,15 @@ throughput workload (those queries ran ~20% faster without it) and compressing 6
 a rebuild, for an index half as large again (275 → 417 MB for the corpus;
 ``bench/RESULTS.md``).
 
-Only the writer changes. Whoosh's reader unpickles whatever protocol a block was
-written with, so indexes written by ``W3Codec`` and by this codec read the same; a
-segment names its codec in the index's table of contents, so keep this class at this
-import path.
+Stored fields (a pickled dict per notice, the body included) are not zlib-compressed
+either: decompressing them was 10% of a worker's time on the throughput workload, where
+every hit reads its notice (``bench/RESULTS.md``).
+
+Whoosh's reader unpickles whatever protocol a block was written with, so postings
+written by ``W3Codec`` and by this codec read the same. A segment keeps its codec,
+pickled, in the index's table of contents: keep this class at this import path, and
+keep ``stored_compression``'s class default at what segments pickled before it existed
+were written with.
 """
 
 from __future__ import annotations
@@ -23,10 +28,13 @@ from __future__ import annotations
 import zlib
 from pickle import dumps
 
+from whoosh import columns
 from whoosh.codec.whoosh3 import (
     COMPRESSION_MIN_SIZE,
     WHOOSH3_HEADER_MAGIC,
     W3Codec,
+    W3PerDocReader,
+    W3PerDocWriter,
     W3PostingsWriter,
 )
 from whoosh.util.numeric import length_to_byte
@@ -36,15 +44,35 @@ from whoosh.util.numeric import length_to_byte
 PROTOCOL = 3
 #: zlib level of a block (0: stored as pickled). Readers honour each block's own flag.
 COMPRESSION = 0
+#: zlib level of the stored-fields column written now (0: not compressed).
+STORED_COMPRESSION = 0
 
 
 class Codec(W3Codec):
-    """W3Codec whose postings writer pickles blocks at ``PROTOCOL``, ``COMPRESSION``."""
+    """W3Codec whose postings writer pickles blocks at ``PROTOCOL``, ``COMPRESSION``, and
+    whose stored fields are compressed at ``stored_compression``."""
+
+    #: Segments whose codec was pickled before this attribute have zlib level 3 stored
+    #: fields (``whoosh3.STORED_COLUMN``); unpickling does not call ``__init__``.
+    stored_compression = 3
 
     def __init__(self, blocklimit: int = 128, compression: int = COMPRESSION,
-                 inlinelimit: int = 1):
+                 inlinelimit: int = 1, stored_compression: int = STORED_COMPRESSION):
         super().__init__(blocklimit=blocklimit, compression=compression,
                          inlinelimit=inlinelimit)
+        self.stored_compression = stored_compression
+
+    def stored_column(self) -> columns.Column:
+        """Return the column type of this codec's stored fields."""
+        if self.stored_compression:
+            return columns.PickleColumn(columns.CompressedBytesColumn(self.stored_compression))
+        return columns.PickleColumn(columns.VarBytesColumn())
+
+    def per_document_writer(self, storage, segment) -> W3PerDocWriter:
+        return PerDocWriter(self, storage, segment)
+
+    def per_document_reader(self, storage, segment) -> W3PerDocReader:
+        return PerDocReader(storage, segment, self.stored_column())
 
     def postings_writer(self, dbfile, byteids: bool = False) -> W3PostingsWriter:
         return PostingsWriter(dbfile, blocklimit=self._blocklimit, byteids=byteids,
@@ -76,3 +104,24 @@ class PostingsWriter(W3PostingsWriter):
         postfile.write(databytes)
         self._blockcount += 1
         self._new_block()
+
+
+class PerDocWriter(W3PerDocWriter):
+    """W3PerDocWriter whose stored fields go to its codec's ``stored_column``."""
+
+    def _create_column(self, fieldname: str, column: columns.Column) -> None:
+        if fieldname == "_stored":
+            column = self._codec.stored_column()
+        super()._create_column(fieldname, column)
+
+
+class PerDocReader(W3PerDocReader):
+    """W3PerDocReader that reads stored fields with the column type they were written with."""
+
+    def __init__(self, storage, segment, stored_column: columns.Column):
+        super().__init__(storage, segment)
+        self._stored_column = stored_column
+
+    def stored_fields(self, docnum: int) -> dict:
+        found = self._cached_reader("_stored", self._stored_column)[docnum]
+        return found if found is not None else {}

@@ -112,3 +112,37 @@ def test_blocks_are_stored_uncompressed(indexes) -> None:
     ours, whoosh, _ = indexes
     assert _block_compressions(ours) == {0}
     assert 3 in _block_compressions(whoosh)  # its blocks under 80 bytes are not
+
+
+def _stored_file(ix) -> bytes:
+    """The stored-fields column of a segment written with compound=False."""
+    (segment,) = ix._segments()
+    return (Path(ix.storage.folder) / f"{segment.segment_id()}._stored.col").read_bytes()
+
+
+def test_stored_fields_are_written_uncompressed_and_read_back(indexes) -> None:
+    ours, whoosh, _ = indexes
+    with ours.reader() as a, whoosh.reader() as b:
+        assert a.doc_count_all() == b.doc_count_all() == 270
+        stored = [a.stored_fields(n) for n in range(a.doc_count_all())]
+        assert stored == [b.stored_fields(n) for n in range(b.doc_count_all())]
+    # A body's text is in our column file as it is (pickled UTF-8), not in Whoosh's.
+    body = max((s["body"] for s in stored), key=len).encode("utf-8")
+    assert len(body) > 10_000
+    assert body in _stored_file(ours)
+    assert body not in _stored_file(whoosh)
+
+
+def test_a_codec_pickled_before_stored_compression_reads_compressed_fields(tmp_path) -> None:
+    # Segments written before the attribute existed carry a Codec without it, and their
+    # stored fields are compressed as whoosh3's STORED_COLUMN compresses them.
+    old = Codec()
+    del old.stored_compression
+    assert old.stored_compression == 3
+    ix = _index(tmp_path, old)
+    body = None
+    with ix.reader() as reader:
+        (segment,) = ix._segments()
+        assert "stored_compression" not in vars(segment.codec())
+        body = reader.stored_fields(0)["body"]
+    assert body and body.encode("utf-8") not in _stored_file(ix)
