@@ -110,10 +110,11 @@ def _index_pieces(word: str) -> tuple[tuple[str, int], ...]:
     return tuple(pieces)
 
 
-def _normalised(value: str) -> str:
+def normalised(value: str) -> str:
     """Return normalise(value), reusing the last answer for the very same string.
 
-    A title and a body are each analysed twice (bigrams and words) in a row.
+    A title and a body are each analysed twice (bigrams and words) in a row, and the
+    body's normalised column (``schema.NormalisedColumn``) is written between the two.
     """
     global _last_normalised
     last = _last_normalised
@@ -161,7 +162,7 @@ class JiebaTokenizer(Tokenizer):
                  start_char: int = 0, tokenize: bool = True, mode: str = "",
                  **kwargs: object) -> Iterator[Token]:
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        text = _normalised(value)
+        text = normalised(value)
         if not tokenize:
             t.original = t.text = text
             t.boost = 1.0
@@ -185,7 +186,7 @@ class JiebaTokenizer(Tokenizer):
         get = out.get
         indexed = _indexed_pieces
         pos = 0
-        for word in segment.cut(_normalised(value)):
+        for word in segment.cut(normalised(value)):
             pieces = indexed.get(word)
             if pieces is None:
                 pieces = indexed[word] = _indexed_as(word)
@@ -236,7 +237,7 @@ class NgramTokenizer(Tokenizer):
                  start_char: int = 0, tokenize: bool = True, mode: str = "",
                  **kwargs: object) -> Iterator[Token]:
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        text = _normalised(value)
+        text = normalised(value)
         grams = ((gram, start, pos) for pos, (gram, start) in enumerate(ngrams(text)))
         yield from _tokens(t, value, grams, start_pos, start_char, keeporiginal)
 
@@ -246,7 +247,7 @@ class NgramTokenizer(Tokenizer):
         The same terms and positions as ``__call__(value, positions=True)``.
         """
         grams: list[str] = []
-        for han, word, other in _RUNS.findall(_normalised(value)):
+        for han, word, other in _RUNS.findall(normalised(value)):
             if len(han) > 1:
                 grams.extend(map(str.__add__, han[:-1], han[1:]))
             else:

@@ -20,7 +20,7 @@ from whoosh.formats import Frequency, Positions
 from whoosh.system import pack_uint
 
 from . import packed
-from .analysis import JiebaTokenizer, NgramTokenizer
+from .analysis import JiebaTokenizer, NgramTokenizer, normalised
 from .notice import FIELDS, Notice
 from .packed import PackedPositions
 from .textnorm import collapse_spaces
@@ -95,6 +95,20 @@ class AnalysedText(TEXT):
                 and type(self.format) in (PackedPositions, Positions, Frequency))
 
 
+class NormalisedColumn(COLUMN):
+    """A column of a text as ``textnorm.normalise`` gives it, UTF-8; given the text.
+
+    The writer adds fields in name order, so the body's column is written between its
+    bigram and word analyses, and ``analysis.normalised`` has its answer already.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(VarBytesColumn())
+
+    def to_column_value(self, value: object) -> bytes:
+        return normalised(str(value)).encode("utf-8")
+
+
 # Whoosh's writer holds every posting of a run in memory until it sorts them: sharing
 # one bytes object per small value saves ~40 bytes a posting.
 @functools.lru_cache(maxsize=4096)
@@ -149,6 +163,9 @@ def build_schema() -> Schema:
         numbers=KEYWORD(lowercase=False, scorable=True),
         # What links.py resolves across notices (citations, people, versions, SimHash).
         links=COLUMN(VarBytesColumn()),
+        # The body as textnorm.normalise gives it, UTF-8: a hit's snippet is found in it,
+        # which is cheaper than normalising the stored body of every hit.
+        body_norm=NormalisedColumn(),
     )
 
 
@@ -165,6 +182,7 @@ def to_document(notice: Notice, links: dict[str, object] | None = None) -> dict[
         "title_key": title_key(notice.title),
         "body_words": notice.body,
         "content_hash": notice.content_hash(),
+        "body_norm": notice.body,
         "date_key": int(notice.date.replace("-", "")) if notice.date else NO_DATE,
     }
     if notice.date:

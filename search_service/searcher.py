@@ -7,6 +7,7 @@ import logging
 import re
 import threading
 import time
+from bisect import bisect_right
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -108,11 +109,20 @@ class Snapshot:
         self.searcher: Searcher = self.index.searcher(weighting=WEIGHTING)
         self.table = DocTable.load(self.searcher.reader())
         self.scorer = BulkScorer(self.searcher)
-        for sub, _ in self.searcher.leaf_searchers():
+        #: Each segment's first docnum and its column of normalised bodies (None when
+        #: the generation was written before the column existed).
+        self._norm_offsets: list[int] = []
+        self._norm_columns: list = []
+        for sub, offset in self.searcher.leaf_searchers():
             if sub.doc_count_all():
                 # Whoosh opens a segment's stored-fields file on first use: open it now,
                 # before the generation is served (a later commit may delete the file).
                 sub.stored_fields(0)
+            reader = sub.reader()
+            self._norm_offsets.append(offset)
+            self._norm_columns.append(reader.column_reader("body_norm", translate=False)
+                                      if "body_norm" in reader.schema
+                                      and reader.has_column("body_norm") else None)
         self._documents: OrderedDict[int, tuple[dict, str, str]] = OrderedDict()
         self._documents_lock = threading.Lock()
         self._document_chars = 0
@@ -142,7 +152,7 @@ class Snapshot:
                 return found
         stored = self.searcher.stored_fields(n)
         found = (stored, normalise(stored.get("title") or ""),
-                 normalise(stored.get("body") or ""))
+                 self._body_norm(n, stored.get("body") or ""))
         with self._documents_lock:
             if n not in self._documents:
                 self._documents[n] = found
@@ -150,6 +160,17 @@ class Snapshot:
             while self._document_chars > DOCUMENT_CACHE_CHARS and len(self._documents) > 1:
                 self._document_chars -= len(self._documents.popitem(last=False)[1][2])
         return found
+
+    def _body_norm(self, n: int, body: str) -> str:
+        """Return normalise(body) of document n, read from its column when it has one."""
+        i = bisect_right(self._norm_offsets, n) - 1
+        column = self._norm_columns[i]
+        if column is not None:
+            # Per segment: whoosh3's MultiColumnReader mis-maps docnums (doctable.py).
+            norm = column[n - self._norm_offsets[i]].decode("utf-8")
+            if len(norm) == len(body):  # a notice indexed without it has b""
+                return norm
+        return normalise(body)
 
     def corrector(self) -> Corrector | None:
         """Return this generation's corrector (None while a background build runs)."""

@@ -171,3 +171,44 @@ def test_a_new_generation_opens_in_the_background_while_the_old_one_answers(tmp_
     assert searcher.snapshot().name == home.current_name()
     assert searcher.search(SearchRequest())["total"] == len(lines)
     assert len(lines) == len([json.loads(line) for line in lines]) == 38
+
+
+def _column_bodies(snap) -> dict[str, str]:
+    """Each notice's body as its segment's body_norm column holds it, by id."""
+    out = {}
+    for i, offset in enumerate(snap._norm_offsets):
+        end = (snap._norm_offsets[i + 1] if i + 1 < len(snap._norm_offsets)
+               else len(snap.table.ids))
+        for n in range(offset, end):
+            if snap.table.ids[n] is not None:
+                out[snap.table.ids[n]] = snap._norm_columns[i][n - offset].decode("utf-8")
+    return out
+
+
+def test_each_notice_keeps_its_normalised_body_for_snippets(small_searcher, small_records,
+                                                            tmp_path) -> None:
+    import json
+
+    from search_service.indexer import index_sources
+    from search_service.searcher import NoticeSearcher
+    from search_service.store import IndexHome
+
+    snap = small_searcher.snapshot()
+    columns = _column_bodies(snap)
+    assert set(columns) == set(small_records)
+    for notice_id, record in small_records.items():
+        assert columns[notice_id] == normalise(record["body"])
+        n = snap.table.position[notice_id]
+        assert snap._body_norm(n, record["body"]) == normalise(record["body"])
+    # Real bodies have full-width marks, folded in the column.
+    assert sum(normalise(r["body"]) != r["body"] for r in small_records.values()) > 30
+    # An upsert (Whoosh's own segment writer) writes the column too.
+    home = IndexHome(tmp_path / "index")
+    first, second = sorted(small_records)[:2]
+    for notice_id in (first, second):
+        source = tmp_path / f"{notice_id}.jsonl"
+        source.write_text(json.dumps(small_records[notice_id], ensure_ascii=False) + "\n",
+                          encoding="utf-8")
+        index_sources(home, [source])
+    both = _column_bodies(NoticeSearcher(home, reload_interval=0).snapshot())
+    assert both == {i: normalise(small_records[i]["body"]) for i in (first, second)}
