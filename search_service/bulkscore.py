@@ -29,7 +29,7 @@ from whoosh.scoring import BM25FScorer, bm25
 from whoosh.searching import Searcher
 from whoosh.util import make_weighted_tree
 
-from .runquery import Run, RunMatcher, read_postings
+from .runquery import Run, RunMatcher, read_postings, weights_for
 
 Scores = dict[int, float]
 #: The documents (segment docnums) a subtree is scored for; None: all of them.
@@ -190,11 +190,12 @@ class BulkScorer:
             scorer = m.scorer
             lengths = self._field_lengths(sub, offset, field)
             idf, avgfl, b, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
-            ids, weights, _ = read_postings(m, values=False)
             if within is None:
+                ids, weights, _ = read_postings(m, values=False)
                 return {d: bm25(idf, w, lengths[d], avgfl, b, k1) for d, w in zip(ids, weights)}
-            return {d: bm25(idf, w, lengths[d], avgfl, b, k1)
-                    for d, w in zip(ids, weights) if d in within}
+            # Only the blocks holding a document of `within` are read.
+            found = weights_for(m, sorted(within))
+            return {d: bm25(idf, w, lengths[d], avgfl, b, k1) for d, w in found.items()}
         out: Scores = {}
         while m.is_active():
             d = m.id()

@@ -25,6 +25,7 @@ were written with.
 
 from __future__ import annotations
 
+import functools
 import zlib
 from pickle import dumps
 
@@ -36,7 +37,10 @@ from whoosh.codec.whoosh3 import (
     W3PerDocReader,
     W3PerDocWriter,
     W3PostingsWriter,
+    W3TermInfo,
+    W3TermsReader,
 )
+from whoosh.reading import TermNotFound
 from whoosh.util.numeric import length_to_byte
 
 #: The pickle protocol of a block: the first with bytes opcodes and without framing,
@@ -46,6 +50,8 @@ PROTOCOL = 3
 COMPRESSION = 0
 #: zlib level of the stored-fields column written now (0: not compressed).
 STORED_COMPRESSION = 0
+#: Term infos (or their absence) a segment's terms reader keeps, most recent first.
+TERM_INFOS_KEPT = 20_000
 
 
 class Codec(W3Codec):
@@ -73,6 +79,13 @@ class Codec(W3Codec):
 
     def per_document_reader(self, storage, segment) -> W3PerDocReader:
         return PerDocReader(storage, segment, self.stored_column())
+
+    def terms_reader(self, storage, segment) -> W3TermsReader:
+        # W3Codec.terms_reader (whoosh3 3.54, pinned), but for the class.
+        tiname = segment.make_filename(self.TERMS_EXT)
+        tifile = storage.open_file(tiname)
+        postfile = segment.open_file(storage, self.POSTS_EXT)
+        return TermsReader(self, tifile, storage.file_length(tiname), postfile)
 
     def postings_writer(self, dbfile, byteids: bool = False) -> W3PostingsWriter:
         return PostingsWriter(dbfile, blocklimit=self._blocklimit, byteids=byteids,
@@ -125,3 +138,38 @@ class PerDocReader(W3PerDocReader):
     def stored_fields(self, docnum: int) -> dict:
         found = self._cached_reader("_stored", self._stored_column)[docnum]
         return found if found is not None else {}
+
+
+class TermsReader(W3TermsReader):
+    """W3TermsReader that keeps the term infos it last looked up.
+
+    A segment never changes, and a query checks that each of its terms is there, asks
+    its document frequency and opens its postings: three hash lookups (an md5 each)
+    that were 3% of a query on the throughput workload, for the same common bigrams
+    query after query.
+    """
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*args)
+        self._info = functools.lru_cache(maxsize=TERM_INFOS_KEPT)(self._look_up)
+
+    def _look_up(self, fieldname: str, tbytes: bytes) -> W3TermInfo | None:
+        try:
+            return super().term_info(fieldname, tbytes)
+        except TermNotFound:
+            return None
+
+    def __contains__(self, term: tuple[str, bytes]) -> bool:
+        return self._info(*term) is not None
+
+    def term_info(self, fieldname: str, tbytes: bytes) -> W3TermInfo:
+        info = self._info(fieldname, tbytes)
+        if info is None:
+            raise TermNotFound(f"No term {fieldname}:{tbytes!r}")
+        return info
+
+    def doc_frequency(self, fieldname: str, tbytes: bytes) -> int:
+        info = self._info(fieldname, tbytes)
+        if info is None:
+            raise KeyError(tbytes)  # as W3TermsReader: SegmentReader answers 0
+        return info.doc_frequency()

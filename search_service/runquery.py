@@ -293,7 +293,20 @@ def values_for(m: matching.Matcher, wanted: list[int]) -> dict[int, bytes]:
         ids, _, values = read_postings(m)
         keep = set(wanted)
         return {d: v for d, v in zip(ids, values) if d in keep}
-    out: dict[int, bytes] = {}
+    return _wanted(m, wanted, "_values", m._read_values)
+
+
+def weights_for(m: W3LeafMatcher, wanted: list[int]) -> dict[int, float]:
+    """Return {docnum: weight} of a W3LeafMatcher's postings for the wanted docnums.
+
+    As values_for: `wanted` is sorted, blocks that cannot hold one are not read.
+    """
+    return _wanted(m, wanted, "_weights", m._read_weights)
+
+
+def _wanted(m: W3LeafMatcher, wanted: list[int], attribute: str, read) -> dict:
+    """Return {docnum: the block attribute's item} of the wanted docnums, block by block."""
+    out: dict = {}
     i, count = 0, len(wanted)
     while m.is_active() and i < count:
         if m._maxid < wanted[i]:
@@ -303,15 +316,14 @@ def values_for(m: matching.Matcher, wanted: list[int]) -> dict[int, bytes]:
             m._read_data()
         raw = m._data[0]
         ids = raw if m._byteids else tuple(accumulate(raw))
-        if m._values is None:
-            m._read_values()
-        values = m._values
-        block = dict(zip(ids[m._i:], values[m._i:]))
+        if getattr(m, attribute) is None:
+            read()
+        block = dict(zip(ids[m._i:], getattr(m, attribute)[m._i:]))
         last = ids[-1]
         while i < count and wanted[i] <= last:
-            value = block.get(wanted[i])
-            if value is not None:
-                out[wanted[i]] = value
+            found = block.get(wanted[i])
+            if found is not None:
+                out[wanted[i]] = found
             i += 1
         m._i = m._blocklength
         m._next_block()

@@ -146,3 +146,47 @@ def test_a_codec_pickled_before_stored_compression_reads_compressed_fields(tmp_p
         assert "stored_compression" not in vars(segment.codec())
         body = reader.stored_fields(0)["body"]
     assert body and body.encode("utf-8") not in _stored_file(ix)
+
+
+def test_weights_and_values_for_wanted_documents_skip_nothing_they_hold(indexes) -> None:
+    from search_service.runquery import read_postings, values_for, weights_for
+
+    ours, _, _ = indexes
+    with ours.reader() as reader:
+        long_terms = [(f, t) for f, t in reader.all_terms()
+                      if f in ("body", "body_words") and reader.doc_frequency(f, t) > 128]
+        assert len(long_terms) > 20
+        for k, (field, term) in enumerate(long_terms):
+            ids, weights, values = read_postings(reader.postings(field, term))
+            # Every 7th document of the index and one past the last: blocks are skipped.
+            wanted = list(range(k % 7, reader.doc_count_all() + 1, 7))
+            keep = set(wanted)
+            assert weights_for(reader.postings(field, term), wanted) == {
+                d: w for d, w in zip(ids, weights) if d in keep}
+            assert values_for(reader.postings(field, term), wanted) == {
+                d: v for d, v in zip(ids, values) if d in keep}
+            assert weights_for(reader.postings(field, term), []) == {}
+
+
+def test_terms_reader_keeps_lookups_that_answer_as_whooshs(indexes) -> None:
+    from whoosh.codec.whoosh3 import W3TermsReader
+
+    from search_service import codec
+
+    ours, _, _ = indexes
+    with ours.reader() as reader:
+        (leaf, _), = reader.leaf_readers()
+        kept = leaf._terms
+        assert type(kept) is codec.TermsReader
+        (segment,) = ours._segments()
+        plain = W3Codec().terms_reader(ours.storage, segment)
+        assert type(plain) is W3TermsReader
+        terms = list(reader.all_terms())[::50] + [("body", "没有这个".encode()), ("nofield", b"x")]
+        for _ in range(2):  # the second time from what was kept
+            for term in terms:
+                assert (term in kept) == (term in plain)
+                if term in plain:
+                    assert vars(kept.term_info(*term)) == vars(plain.term_info(*term))
+                    assert kept.doc_frequency(*term) == plain.doc_frequency(*term)
+        assert kept._info.cache_info().hits >= len(terms)
+        assert ("body", "没有这个".encode()) not in kept
