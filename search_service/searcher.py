@@ -473,17 +473,13 @@ def _filter_and_count(snap: Snapshot, matched: Iterable[int],
     counts = {name: Counter() for name in ("department", "author", "person", "validity")}
     year_count: Counter = Counter()
     month_count: Counter = Counter()
+    dated = bool(years or months or lo or hi)
     for n in matched:
         if table.ids[n] is None:
             continue
         date = table.dates[n]
-        if years or months or lo or hi:
-            if date is None:
-                continue
-            if (years and date[:4] not in years) or (months and date[:7] not in months):
-                continue
-            if (lo and date < lo) or (hi and date > hi):
-                continue
+        if dated and not _in_dates(date, years, months, lo, hi):
+            continue
         if numbers and links.doc_numbers[n] not in numbers:
             continue
         dept, author = table.departments[n], table.authors[n]
@@ -509,6 +505,15 @@ def _filter_and_count(snap: Snapshot, matched: Iterable[int],
                 year_count[date[:4]] += 1
                 month_count[date[:7]] += 1
     return hits, {**counts, "year": year_count, "month": month_count}
+
+
+def _in_dates(date: str | None, years: set[str], months: set[str], lo: str | None,
+              hi: str | None) -> bool:
+    """Return True when a date passes the year, month and date-range filters given."""
+    if date is None:
+        return False
+    return not ((years and date[:4] not in years) or (months and date[:7] not in months)
+                or (lo and date < lo) or (hi and date > hi))
 
 
 def _count_all(snap: Snapshot, matched: Iterable[int]) -> tuple[list[int], dict[str, Counter]]:
