@@ -31,8 +31,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _util import machine  # noqa: E402
-from relevance import (TOP, is_cjk_unified, keyword_queries, load_records, log,  # noqa: E402
-                       run_queries, title_queries)
+from relevance import (  # noqa: E402
+    TOP,
+    is_cjk_unified,
+    keyword_queries,
+    load_records,
+    log,
+    run_queries,
+    title_queries,
+)
 
 FIELDS = ("title", "body", "department", "author")
 

@@ -50,9 +50,8 @@ class NaivePeer:
     def _open(self) -> tuple:
         with self._lock:
             if self._state is None:
-                from whoosh import highlight
-
                 from naive import _state, open_naive
+                from whoosh import highlight
 
                 ix = open_naive(self.index_dir)
                 searcher, parser = _state(ix)

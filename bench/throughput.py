@@ -184,8 +184,8 @@ class Load:
             started = time.perf_counter()
             try:
                 status, body = await get(path, port, conn)
-            except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
-                    asyncio.TimeoutError, ValueError, IndexError) as exc:
+            except (TimeoutError, OSError, asyncio.IncompleteReadError,
+                    asyncio.LimitOverrunError, ValueError, IndexError) as exc:
                 self.errors[type(exc).__name__] += 1
                 continue
             self.statuses[status] += 1
@@ -259,7 +259,7 @@ def serve(peer: str, work: Path, workers: int) -> tuple[subprocess.Popen, int]:
         try:
             if asyncio.run(get("/health", port, timeout=5))[0] == 200:
                 return proc, port
-        except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError):
+        except (TimeoutError, OSError, asyncio.IncompleteReadError):
             pass
         time.sleep(0.3)
     stop(proc)
@@ -286,7 +286,7 @@ async def health(port: int) -> str | None:
     try:
         status, body = await get("/health", port, timeout=10)
         return json.loads(body).get("generation") if status == 200 else f"HTTP {status}"
-    except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, ValueError) as exc:
+    except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as exc:
         return f"error {type(exc).__name__}"
 
 
