@@ -66,6 +66,37 @@ def start_server(index_dir: Path, workers: int = 2) -> tuple[subprocess.Popen, s
     raise SystemExit("the server never answered /health")
 
 
+def server_cpu_seconds(master: int) -> float:
+    """Return utime+stime of a gunicorn master and its direct children (workers)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry.name) == master or int(stat[1]) == master:
+            total += (int(stat[11]) + int(stat[12])) / tick
+    return total
+
+
+def wait_until_idle(master: int, quiet: float = 0.05, window: float = 2.0,
+                    timeout: float = 600.0) -> float:
+    """Wait until a gunicorn master and its workers use under `quiet` of a core over
+    `window` seconds (opening the index, building correctors); return the seconds waited."""
+    started = time.monotonic()
+    before = server_cpu_seconds(master)
+    while time.monotonic() - started < timeout:
+        time.sleep(window)
+        now = server_cpu_seconds(master)
+        if now - before < quiet * window:
+            break
+        before = now
+    return time.monotonic() - started
+
+
 def machine() -> dict[str, object]:
     """Return what the figures depend on."""
     return {"cores": os.cpu_count(), "python": sys.version.split()[0],

@@ -55,6 +55,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _util import REPO, free_port, machine, queries, summary  # noqa: E402
+from _util import server_cpu_seconds as cpu_seconds  # noqa: E402
 from relevance import load_records, run_queries  # noqa: E402
 
 BENCH = Path(__file__).resolve().parent
@@ -104,22 +105,6 @@ def kill_all(*_: object) -> None:
         stop(proc)
     if _:  # called as a signal handler
         raise SystemExit(130)
-
-
-def cpu_seconds(master: int) -> float:
-    """Return utime+stime of a gunicorn master and its direct children (workers)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(entry.name) == master or int(stat[1]) == master:
-            total += (int(stat[11]) + int(stat[12])) / tick
-    return total
 
 
 # --------------------------------------------------------------------------- HTTP client
