@@ -34,6 +34,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from .errors import IndexBusyError, NoIndexError, SearchServiceError
+from .mapped import MappedStorage
 from .schema import build_schema
 
 POINTER = "CURRENT"
@@ -73,7 +74,8 @@ class IndexHome:
         """Open the served generation."""
         path = self.current_path()
         try:
-            return whoosh_index.open_dir(str(path))
+            # Read through memory maps: whoosh's own reader copies every file it opens.
+            return MappedStorage(str(path)).open_index()
         except whoosh_index.EmptyIndexError as exc:
             raise NoIndexError(f"the index in {path} is empty or unreadable") from exc
 
