@@ -99,11 +99,13 @@ def every_worker(predicate, timeout: float, agreeing: int = 10) -> bool:
     deadline = time.monotonic() + timeout
     streak = 0
     while streak < agreeing:
-        streak = streak + 1 if predicate() else 0
-        if streak == 0:
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(0.05)
+        if predicate():
+            streak += 1
+            continue
+        streak = 0
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
     return True
 
 

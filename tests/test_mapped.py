@@ -33,6 +33,7 @@ def test_the_served_index_is_read_through_maps(small_home) -> None:
                 views += 1
     assert views >= 5
 
+
 def test_every_stored_field_reads_as_whoosh_reads_it(small_home) -> None:
     ours = small_home.open()
     theirs = FileStorage(str(small_home.current_path())).open_index()
@@ -45,6 +46,7 @@ def test_every_stored_field_reads_as_whoosh_reads_it(small_home) -> None:
             for term in terms[::max(len(terms) // 300, 1)]:
                 assert list(a.postings(field, term).all_items()) == \
                     list(b.postings(field, term).all_items())
+
 
 def test_searches_answer_the_same_as_over_whoosh_storage(small_home, small_searcher,
                                                          monkeypatch) -> None:
