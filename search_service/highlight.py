@@ -123,18 +123,19 @@ def _latest_start(norm: str, lo: int, hi: int, marks: frozenset[str]) -> int | N
     """Return the last allowed start in [lo, hi], so the fragment opens near the match.
 
     A start follows the text's start, a mark, a line break, a closer or a space, so only
-    the positions after those (found with a regular expression) are tested.
+    the positions after those (found with a regular expression) are tested, last first.
     """
     lo, hi = max(lo, 0), min(hi, len(norm))
     if lo > hi:
         return None
-    after = [m.end() for m in _start_pattern(marks).finditer(norm, max(lo - 1, 0), hi)]
-    if lo == 0:
-        after.insert(0, 0)
-    for pos in reversed(after):
-        if lo <= pos <= hi and _is_start(norm, pos, marks):
+    # Searched backwards (the pattern is one character), so the search stops at the
+    # first start that is allowed: a match at offset i of the reversed text is the
+    # character at hi - 1 - i, after which a start would be.
+    for m in _start_pattern(marks).finditer(norm[max(lo - 1, 0):hi][::-1]):
+        pos = hi - m.start()
+        if lo <= pos and _is_start(norm, pos, marks):
             return pos
-    return None
+    return 0 if lo == 0 and _is_start(norm, 0, marks) else None
 
 
 @functools.cache

@@ -298,3 +298,32 @@ def test_fragment_ends_are_the_same_as_testing_every_position(small_records) -> 
                     every_position(norm, lo, hi, target, marks), (norm[lo:hi], lo, hi, target)
                 checked += 1
     assert checked == len(texts) * 60
+
+
+def test_fragment_starts_are_the_same_as_testing_every_position(small_records) -> None:
+    """_latest_start searches backwards by regular expression; it must agree with the
+    plain scan of every position from the last."""
+    import random
+
+    from search_service import highlight as h
+    from search_service.textnorm import normalise
+
+    def every_position(norm, lo, hi, marks):
+        for pos in range(min(hi, len(norm)), max(lo, 0) - 1, -1):
+            if h._is_start(norm, pos, marks):
+                return pos
+        return None
+
+    rng = random.Random(11)
+    texts = [normalise(b) for b in (r["body"] for r in small_records.values()) if b]
+    texts += ["”“abc。”  def", "  。”x", "\n\n。", "abc", "”", "。。。”’ ", " \n x", ""]
+    checked = 0
+    for norm in texts:
+        for _ in range(30):
+            lo = rng.randrange(0, len(norm) + 1)
+            hi = lo + rng.randrange(0, 300)
+            for marks in (h.SENTENCE_END, h.CLAUSE_END):
+                assert h._latest_start(norm, lo, hi, marks) == \
+                    every_position(norm, lo, hi, marks), (norm[lo:hi], lo, hi)
+                checked += 1
+    assert checked == len(texts) * 60
