@@ -7,7 +7,7 @@ and date sort at query time a loop over integers, with no stored-field reads.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from whoosh.reading import IndexReader
@@ -28,6 +28,13 @@ class DocTable:
     newest: list[int]
     oldest: list[int]
     position: dict[str, int]
+    #: Each document's year (YYYY) and month (YYYY-MM), for the date facets.
+    years: list[str | None] = field(init=False)
+    months: list[str | None] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.years = [date[:4] if date else None for date in self.dates]
+        self.months = [date[:7] if date else None for date in self.dates]
 
     @classmethod
     def load(cls, reader: IndexReader) -> DocTable:

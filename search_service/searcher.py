@@ -11,7 +11,7 @@ from bisect import bisect_right
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import chain, islice
 
 from whoosh import query as wq
 from whoosh import scoring
@@ -527,20 +527,27 @@ def _count_all(snap: Snapshot, matched: Iterable[int]) -> tuple[list[int], dict[
         return snap.every_count
     ids = table.ids
     hits = [n for n in matched if ids[n] is not None]
-    departments, authors, validity = table.departments, table.authors, links.validity
-    persons, dates = links.persons, table.dates
-    dated = [date for date in map(dates.__getitem__, hits) if date is not None]
+    persons = links.persons
+    # Counter's C loop over a map, not a generator that drops the Nones one by one:
+    # counting was a tenth of a query with a thousand hits.
     counted = hits, {
-        "department": Counter(v for v in map(departments.__getitem__, hits) if v is not None),
-        "author": Counter(v for v in map(authors.__getitem__, hits) if v is not None),
-        "person": Counter(name for n in hits for name in persons[n] if name is not None),
-        "validity": Counter(v for v in map(validity.__getitem__, hits) if v is not None),
-        "year": Counter(date[:4] for date in dated),
-        "month": Counter(date[:7] for date in dated),
+        "department": _counted(map(table.departments.__getitem__, hits)),
+        "author": _counted(map(table.authors.__getitem__, hits)),
+        "person": _counted(chain.from_iterable(map(persons.__getitem__, hits))),
+        "validity": _counted(map(links.validity.__getitem__, hits)),
+        "year": _counted(map(table.years.__getitem__, hits)),
+        "month": _counted(map(table.months.__getitem__, hits)),
     }
     if every:
         snap.every_count = counted
     return counted
+
+
+def _counted(values: Iterable[str | None]) -> Counter:
+    """Return the counts of values, None left out."""
+    counts = Counter(values)
+    counts.pop(None, None)
+    return counts
 
 
 def _top(counter: Counter, size: int) -> list[dict[str, object]]:
