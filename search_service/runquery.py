@@ -113,20 +113,21 @@ class Run(qcore.Query):
             ids, _, values = read_postings(leaves[0])
             if within is not None:
                 ids, values = _kept(ids, values, within)
-            lists = [dict(zip(ids, values))]
+            first = dict(zip(ids, values))
         else:
             wanted = sorted(within)
-            lists = [values_for(leaves[0], wanted)]
-            ids = [d for d in wanted if d in lists[0]]
-        for m in leaves[1:]:
-            # Only the blocks that can hold a remaining candidate are decoded.
-            lists.append(values_for(m, ids))
-            ids = [d for d in ids if d in lists[-1]]
+            first = values_for(leaves[0], wanted)
+            ids = [d for d in wanted if d in first]
         # The field's format, not the matcher's: in a segment with deletions the postings
         # come wrapped in a FilterMatcher, which has none.
         fmt = searcher.schema[self.fieldname].format
         if type(fmt) is PackedPositions:
-            return scorer, _packed_counts(ids, lists, offsets)
+            return scorer, _packed_counts(ids, first, leaves[1:], offsets)
+        lists = [first]
+        for m in leaves[1:]:
+            # Only the blocks that can hold a remaining candidate are decoded.
+            lists.append(values_for(m, ids))
+            ids = [d for d in ids if d in lists[-1]]
         decode = _positions_decoder(fmt)
         pairs = [(values, offset, decode) for values, offset in zip(lists, offsets)]
         out: dict[int, int] = {}
@@ -143,28 +144,38 @@ class Run(qcore.Query):
         return scorer, out
 
 
-def _packed_counts(ids: list[int], lists: list[dict[int, bytes]],
+def _packed_counts(ids: list[int], first: dict[int, bytes], leaves: list,
                    offsets: list[int]) -> dict[int, int]:
-    """Return {docnum: run count} for the candidates `ids`, from PackedPositions values.
+    """Return {docnum: run count} for the candidates `ids` of the rarest word, whose
+    PackedPositions values are `first`; `leaves` are the other words' postings.
 
-    `starts` holds the positions of the word last intersected that still begin a run;
-    moving to the next word shifts them by the two words' distance, then keeps those
-    the next word has: the shift is over the few survivors, the word's own positions
-    are read straight from their bytes.
+    A word at a time, each candidate keeps the positions of the word last intersected
+    that still begin a run; moving to the next word shifts them by the two words'
+    distance, then keeps those the next word has (the shift is over the few survivors,
+    the word's own positions are read straight from their bytes). A candidate is
+    dropped as soon as none is left, so the next words' postings are read only in the
+    blocks of the candidates still in the running.
     """
-    first, rest = lists[0], list(zip(lists[1:], offsets[1:]))
-    shifts = [(values, offset - before) for (values, offset), before
-              in zip(rest, offsets)]
-    out: dict[int, int] = {}
-    for docnum in ids:
-        starts = set(view(first[docnum]))
-        for values, shift in shifts:
-            starts = set(map(shift.__add__, starts)).intersection(view(values[docnum]))
-            if not starts:
-                break
-        if starts:
-            out[docnum] = len(starts)
-    return out
+    if not leaves:
+        return {d: len(view(first[d])) for d in ids}
+    starts: dict[int, set[int] | bytes] = dict(zip(ids, map(first.__getitem__, ids)))
+    before = offsets[0]
+    for m, offset in zip(leaves, offsets[1:]):
+        shift, before = offset - before, offset
+        values = values_for(m, list(starts))
+        kept: dict[int, set[int] | bytes] = {}
+        for docnum, here in starts.items():
+            value = values.get(docnum)
+            if value is None:
+                continue
+            found = set(map(shift.__add__, view(here) if type(here) is bytes else here)
+                        ).intersection(view(value))
+            if found:
+                kept[docnum] = found
+        if not kept:
+            return {}
+        starts = kept
+    return {d: len(found) for d, found in starts.items()}
 
 
 def _kept(ids: list[int], values: list, within: Collection[int]) -> tuple[list, list]:
