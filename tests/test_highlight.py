@@ -270,12 +270,17 @@ def test_snippet_bounded_on_the_longest_body(records: dict[str, dict]) -> None:
         assert len(_fragments(html)) <= 3
 
 
+def _boundary_texts(records: dict[str, dict]) -> list[str]:
+    """The sample's normalised bodies and the edge cases of marks, closers and spaces."""
+    texts = [normalise(b) for b in (r["body"] for r in records.values()) if b]
+    return texts + ["”“abc。”  def", "  。”x", "\n\n。", "abc", "”", "。。。”’ ", " \n x"]
+
+
 def test_fragment_ends_are_the_same_as_testing_every_position(small_records) -> None:
     """_nearest_end finds ends by regular expression; it must agree with the plain scan."""
     import random
 
     from search_service import highlight as h
-    from search_service.textnorm import normalise
 
     def every_position(norm, lo, hi, target, marks):
         best = None
@@ -286,8 +291,7 @@ def test_fragment_ends_are_the_same_as_testing_every_position(small_records) -> 
         return best
 
     rng = random.Random(7)
-    texts = [normalise(b) for b in (r["body"] for r in small_records.values()) if b]
-    texts += ["”“abc。”  def", "  。”x", "\n\n。", "abc", "”", "。。。”’ ", " \n x"]
+    texts = _boundary_texts(small_records)
     checked = 0
     for norm in texts:
         for _ in range(30):
@@ -306,7 +310,6 @@ def test_fragment_starts_are_the_same_as_testing_every_position(small_records) -
     import random
 
     from search_service import highlight as h
-    from search_service.textnorm import normalise
 
     def every_position(norm, lo, hi, marks):
         for pos in range(min(hi, len(norm)), max(lo, 0) - 1, -1):
@@ -315,8 +318,7 @@ def test_fragment_starts_are_the_same_as_testing_every_position(small_records) -
         return None
 
     rng = random.Random(11)
-    texts = [normalise(b) for b in (r["body"] for r in small_records.values()) if b]
-    texts += ["”“abc。”  def", "  。”x", "\n\n。", "abc", "”", "。。。”’ ", " \n x", ""]
+    texts = _boundary_texts(small_records) + [""]
     checked = 0
     for norm in texts:
         for _ in range(30):
