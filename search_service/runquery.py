@@ -24,7 +24,7 @@ from whoosh.matching import wrappers
 from whoosh.query import qcore
 from whoosh.system import _INT_SIZE
 
-from .packed import PackedPositions, view
+from .packed import ONE_SHORT, PackedPositions, only, view
 
 
 class Run(qcore.Query):
@@ -155,27 +155,36 @@ def _packed_counts(ids: list[int], first: dict[int, bytes], leaves: list,
     the word's own positions are read straight from their bytes). A candidate is
     dropped as soon as none is left, so the next words' postings are read only in the
     blocks of the candidates still in the running.
+
+    A candidate's positions are its raw value until first read, then an int when there
+    is one (most candidates: checked by comparing two ints, no set made), else a set.
     """
     if not leaves:
         return {d: len(view(first[d])) for d in ids}
-    starts: dict[int, set[int] | bytes] = dict(zip(ids, map(first.__getitem__, ids)))
+    starts: dict[int, int | set[int] | bytes] = dict(zip(ids, map(first.__getitem__, ids)))
     before = offsets[0]
     for m, offset in zip(leaves, offsets[1:]):
         shift, before = offset - before, offset
         values = values_for(m, list(starts))
-        kept: dict[int, set[int] | bytes] = {}
+        kept: dict[int, int | set[int] | bytes] = {}
         for docnum, here in starts.items():
             value = values.get(docnum)
             if value is None:
                 continue
-            found = set(map(shift.__add__, view(here) if type(here) is bytes else here)
-                        ).intersection(view(value))
+            if type(here) is bytes:
+                here = only(here) if len(here) == ONE_SHORT else view(here)
+            if type(here) is int:
+                at = here + shift
+                if only(value) == at if len(value) == ONE_SHORT else at in view(value):
+                    kept[docnum] = at
+                continue
+            found = set(map(shift.__add__, here)).intersection(view(value))
             if found:
-                kept[docnum] = found
+                kept[docnum] = found.pop() if len(found) == 1 else found
         if not kept:
             return {}
         starts = kept
-    return {d: len(found) for d, found in starts.items()}
+    return {d: 1 if type(found) is int else len(found) for d, found in starts.items()}
 
 
 def _kept(ids: list[int], values: list, within: Collection[int]) -> tuple[list, list]:

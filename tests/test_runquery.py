@@ -33,6 +33,35 @@ def test_run_matches_the_same_documents_as_phrase(small_searcher, small_records)
     assert checked > 150
 
 
+def test_run_counts_are_the_starts_of_consecutive_positions(small_searcher,
+                                                           small_records) -> None:
+    # Run.counts against Whoosh's own decoding of each word's positions: a document's
+    # count is how many of its positions start the whole run. Values of one position are
+    # read on a shortcut, larger ones as sets; both paths are taken here.
+    searcher = small_searcher.snapshot().searcher
+    counted: list[int] = []
+    for sub, _ in searcher.leaf_searchers():
+        reader = sub.reader()
+        for text in _runs(small_records):
+            terms = ngram_terms(text)
+            if len(terms) < 2:
+                continue
+            for field in ("title", "body"):
+                expected = {}
+                if all((field, t) in reader for t in terms):
+                    positions = [dict(reader.postings(field, t).items_as("positions"))
+                                 for t in terms]
+                    for d in set(positions[0]).intersection(*positions[1:]):
+                        starts = set(positions[0][d]).intersection(
+                            *({p - i for p in ps[d]} for i, ps in enumerate(positions)))
+                        if starts:
+                            expected[d] = len(starts)
+                assert Run(field, terms).counts(sub)[1] == expected, (field, text)
+                counted.extend(expected.values())
+    # 153 matching documents in the sample: 96 with one run, 57 with more.
+    assert counted.count(1) > 50 and sum(c > 1 for c in counted) > 30
+
+
 def test_run_scores_by_run_frequency(small_searcher) -> None:
     # The sample has 巡视整改 in its body 11 times; BM25 on that count ranks it first.
     searcher = small_searcher.snapshot().searcher
