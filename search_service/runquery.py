@@ -24,6 +24,7 @@ from whoosh.matching import wrappers
 from whoosh.query import qcore
 from whoosh.system import _INT_SIZE
 
+from .codec import term_postings
 from .packed import ONE_SHORT, PackedPositions, only, view
 
 
@@ -64,15 +65,14 @@ class Run(qcore.Query):
     def _leaves(self, searcher) -> tuple[list, list[int], object, int] | None:
         """Return the postings of each word, rarest first, their offsets, the scorer and
         the rarest word's document frequency (in this segment)."""
-        reader = searcher.reader()
         field = searcher.schema[self.fieldname]
         words = [field.to_bytes(w) for w in self.words]
-        if any((self.fieldname, w) not in reader for w in words):
+        found = term_postings(searcher.reader(), self.fieldname, words, field.format)
+        if found is None:
             return None
-        frequencies = [reader.doc_frequency(self.fieldname, w) for w in words]
-        order = sorted(range(len(words)), key=frequencies.__getitem__)
-        leaves = [reader.postings(self.fieldname, words[i]) for i in order]
-        return leaves, order, self._scorer(searcher, words), frequencies[order[0]]
+        order = sorted(range(len(words)), key=lambda i: found[i][0])
+        return ([found[i][1] for i in order], order, self._scorer(searcher, words),
+                found[order[0]][0])
 
     def _scorer(self, searcher, words: list[bytes]):
         """Return the scorer of the word rarest in the whole index (the first of equals).
