@@ -158,13 +158,15 @@ def test_weights_and_values_for_wanted_documents_skip_nothing_they_hold(indexes)
         assert len(long_terms) > 20
         for k, (field, term) in enumerate(long_terms):
             ids, weights, values = read_postings(reader.postings(field, term))
-            # Every 7th document of the index and one past the last: blocks are skipped.
-            wanted = list(range(k % 7, reader.doc_count_all() + 1, 7))
-            keep = set(wanted)
-            assert weights_for(reader.postings(field, term), wanted) == {
-                d: w for d, w in zip(ids, weights) if d in keep}
-            assert values_for(reader.postings(field, term), wanted) == {
-                d: v for d, v in zip(ids, values) if d in keep}
+            # Every document, every 7th and every 61st, and one past the last: blocks
+            # are read whole (a dict of each), searched (bisection) or skipped.
+            for step in (1, 7, 61):
+                wanted = list(range(k % step, reader.doc_count_all() + 1, step))
+                keep = set(wanted)
+                assert weights_for(reader.postings(field, term), wanted) == {
+                    d: w for d, w in zip(ids, weights) if d in keep}
+                assert values_for(reader.postings(field, term), wanted) == {
+                    d: v for d, v in zip(ids, values) if d in keep}
             assert weights_for(reader.postings(field, term), []) == {}
 
 
