@@ -175,7 +175,7 @@ def _packed_counts(ids: list[int], first: dict[int, bytes], leaves: list,
                 here = only(here) if len(here) == ONE_SHORT else view(here)
             if type(here) is int:
                 at = here + shift
-                if only(value) == at if len(value) == ONE_SHORT else at in view(value):
+                if (only(value) == at) if len(value) == ONE_SHORT else (at in view(value)):
                     kept[docnum] = at
                 continue
             found = set(map(shift.__add__, here)).intersection(view(value))
