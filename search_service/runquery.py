@@ -324,6 +324,10 @@ def weights_for(m: W3LeafMatcher, wanted: list[int]) -> dict[int, float]:
     return _wanted(m, wanted, "_weights", m._read_weights)
 
 
+#: A block holding fewer than one wanted docnum in this many is searched by bisection.
+_DENSE = 4
+
+
 def _wanted(m: W3LeafMatcher, wanted: list[int], attribute: str, read) -> dict:
     """Return {docnum: the block attribute's item} of the wanted docnums, block by block.
 
@@ -362,6 +366,3 @@ def _wanted(m: W3LeafMatcher, wanted: list[int], attribute: str, read) -> dict:
         m._next_block()
     return out
 
-
-#: A block holding fewer than one wanted docnum in this many is searched by bisection.
-_DENSE = 4
