@@ -8,7 +8,9 @@ after decoding one or two position lists.
 
 The matches are found in bulk when the matcher is made (posting blocks read whole,
 deltas summed in C, blocks that cannot hold a candidate skipped), rather than by
-leap-frogging matchers document by document; the matcher then walks a list.
+leap-frogging matchers document by document; the matcher then walks a list. A run
+with many candidates (a common phrase: 外交部, 依法追究刑事责任) intersects every
+candidate's positions at once, as sorted arrays of (docnum, position) keys.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import Collection, Iterator, Sequence
 from itertools import accumulate, islice
 from pickle import loads
 
+import numpy as np
 from whoosh import formats, matching
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import wrappers
@@ -25,7 +28,7 @@ from whoosh.query import qcore
 from whoosh.system import _INT_SIZE
 
 from .codec import term_postings
-from .packed import ONE_SHORT, PackedPositions, only, view
+from .packed import KEY_SHIFT, ONE_SHORT, PackedPositions, keys, only, view
 
 
 class Run(qcore.Query):
@@ -144,6 +147,10 @@ class Run(qcore.Query):
         return scorer, out
 
 
+#: Candidates from which a run's positions are intersected as arrays, all at once.
+BULK = 96
+
+
 def _packed_counts(ids: list[int], first: dict[int, bytes], leaves: list,
                    offsets: list[int]) -> dict[int, int]:
     """Return {docnum: run count} for the candidates `ids` of the rarest word, whose
@@ -161,6 +168,8 @@ def _packed_counts(ids: list[int], first: dict[int, bytes], leaves: list,
     """
     if not leaves:
         return {d: len(view(first[d])) for d in ids}
+    if len(ids) >= BULK:
+        return _bulk_counts(ids, first, leaves, offsets)
     starts: dict[int, int | set[int] | bytes] = dict(zip(ids, map(first.__getitem__, ids)))
     before = offsets[0]
     for m, offset in zip(leaves, offsets[1:]):
@@ -185,6 +194,34 @@ def _packed_counts(ids: list[int], first: dict[int, bytes], leaves: list,
             return {}
         starts = kept
     return {d: 1 if type(found) is int else len(found) for d, found in starts.items()}
+
+
+def _bulk_counts(ids: list[int], first: dict[int, bytes], leaves: list,
+                 offsets: list[int]) -> dict[int, int]:
+    """_packed_counts for many candidates: the same counts, a word at a time in C.
+
+    Every position of a word is a key `docnum << KEY_SHIFT | position` (packed.keys),
+    ascending. The run's starts are the rarest word's keys; each other word keeps the
+    starts whose key plus the two words' distance is one of its own keys (a sorted
+    search), and reads its postings only for the documents still holding a start.
+    """
+    starts = keys(ids, list(map(first.__getitem__, ids)))
+    for m, offset in zip(leaves, offsets[1:]):
+        docs = starts >> KEY_SHIFT
+        # Sorted: each document's starts are together, so its first one marks it.
+        wanted = docs[np.flatnonzero(np.diff(docs, prepend=-1))]
+        found = values_for(m, wanted.tolist())
+        if not found:
+            return {}
+        there = keys(list(found), list(found.values()))
+        targets = starts + (offset - offsets[0])
+        at = np.searchsorted(there, targets)
+        at[at == len(there)] = 0
+        starts = starts[there[at] == targets]
+        if not len(starts):
+            return {}
+    docs, counts = np.unique(starts >> KEY_SHIFT, return_counts=True)
+    return dict(zip(docs.tolist(), counts.tolist()))
 
 
 def _kept(ids: list[int], values: list, within: Collection[int]) -> tuple[list, list]:

@@ -34,3 +34,19 @@ def test_bigram_fields_store_packed_positions() -> None:
     slow = sorted(field.format.word_values(text, field.analyzer, mode="index"))
     assert fast == slow
     assert dict((t, packed.view(v).tolist()) for t, _, _, v in fast)["国务"] == [0, 10]
+
+
+def test_keys_are_every_position_of_every_posting_in_order() -> None:
+    shift = packed.KEY_SHIFT
+    postings = {2: [1, 5, 9], 3: [0], 7: [65535], 9: [3, 65536, 200_000], 11: [4, 8]}
+    ids = sorted(postings)
+    got = packed.keys(ids, [packed.encode(postings[d]) for d in ids])
+    assert got.dtype.kind == "i"
+    # Both widths at once (doc 9 is packed as I, the others as H): still ascending.
+    assert [(int(k) >> shift, int(k) & ((1 << shift) - 1)) for k in got] == [
+        (d, p) for d in ids for p in postings[d]]
+    only_long = packed.keys([9], [packed.encode(postings[9])])
+    assert [int(k) & ((1 << shift) - 1) for k in only_long] == postings[9]
+    assert len(packed.keys([], [])) == 0
+    # A distance back from position 0 never reaches the previous docnum's keys.
+    assert (int(got[3]) - 200) >> shift == 2 and (int(got[3]) - 200) & ((1 << shift) - 1) > 2**32

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from whoosh import query as wq
 
+from search_service import runquery
 from search_service.analysis import ngram_terms
 from search_service.runquery import Run
 
@@ -33,11 +35,14 @@ def test_run_matches_the_same_documents_as_phrase(small_searcher, small_records)
     assert checked > 150
 
 
-def test_run_counts_are_the_starts_of_consecutive_positions(small_searcher,
-                                                           small_records) -> None:
+@pytest.mark.parametrize("bulk", [0, 10**9], ids=["arrays", "per-candidate"])
+def test_run_counts_are_the_starts_of_consecutive_positions(small_searcher, small_records,
+                                                           monkeypatch, bulk) -> None:
     # Run.counts against Whoosh's own decoding of each word's positions: a document's
-    # count is how many of its positions start the whole run. Values of one position are
-    # read on a shortcut, larger ones as sets; both paths are taken here.
+    # count is how many of its positions start the whole run. Many candidates are
+    # intersected as arrays of keys, few one at a time (values of one position on a
+    # shortcut, larger ones as sets); each way is forced here for every run.
+    monkeypatch.setattr(runquery, "BULK", bulk)
     searcher = small_searcher.snapshot().searcher
     counted: list[int] = []
     for sub, _ in searcher.leaf_searchers():
