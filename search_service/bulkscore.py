@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+import numpy as np
 from whoosh import matching
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3LeafMatcher
@@ -66,7 +67,7 @@ class BulkScorer:
         # than on the first searches that need them.
         schema = searcher.schema
         scorable = [name for name in schema.names() if schema[name].scorable]
-        self._lengths: dict[tuple[int, str], list] = {
+        self._lengths: dict[tuple[int, str], np.ndarray] = {
             (offset, name): _lengths(sub, name)
             for sub, offset in searcher.leaf_searchers() for name in scorable}
 
@@ -129,10 +130,8 @@ class BulkScorer:
             if type(scorer) is BM25FScorer:
                 # RunMatcher.score(): scorer.score(self) * boost, with weight = the count.
                 lengths = self._field_lengths(sub, offset, q.fieldname)
-                idf, avgfl, b, k1, boost = (scorer.idf, scorer.avgfl, scorer.B, scorer.K1,
-                                            q.boost)
-                return _Node(RunMatcher, {d: bm25(idf, float(f), lengths[d], avgfl, b, k1) * boost
-                                          for d, f in counts.items()})
+                return _Node(RunMatcher, _bm25(scorer, list(counts), list(counts.values()),
+                                               lengths, q.boost))
             return _Node(RunMatcher, self._matcher(RunMatcher(counts, scorer, q.boost),
                                                    sub, offset))
         m = q.matcher(sub, context)
@@ -189,13 +188,12 @@ class BulkScorer:
         if field and kind is W3LeafMatcher and type(m.scorer) is BM25FScorer:
             scorer = m.scorer
             lengths = self._field_lengths(sub, offset, field)
-            idf, avgfl, b, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
             if within is None:
                 ids, weights, _ = read_postings(m, values=False)
-                return {d: bm25(idf, w, lengths[d], avgfl, b, k1) for d, w in zip(ids, weights)}
+                return _bm25(scorer, ids, weights, lengths)
             # Only the blocks holding a document of `within` are read.
             found = weights_for(m, sorted(within))
-            return {d: bm25(idf, w, lengths[d], avgfl, b, k1) for d, w in found.items()}
+            return _bm25(scorer, list(found), list(found.values()), lengths)
         out: Scores = {}
         while m.is_active():
             d = m.id()
@@ -204,15 +202,42 @@ class BulkScorer:
             m.next()
         return out
 
-    def _field_lengths(self, sub: Searcher, offset: int, field: str) -> list:
+    def _field_lengths(self, sub: Searcher, offset: int, field: str) -> np.ndarray:
         """Return the lengths a scorer's dfl() gives, for every docnum of a segment."""
         lengths = self._lengths.get((offset, field))
         return lengths if lengths is not None else _lengths(sub, field)
 
 
-def _lengths(sub: Searcher, field: str) -> list:
+def _lengths(sub: Searcher, field: str) -> np.ndarray:
     dfl = sub.doc_field_length
-    return [dfl(d, field, 1) for d in range(sub.doc_count_all())]
+    return np.array([dfl(d, field, 1) for d in range(sub.doc_count_all())], np.float64)
+
+
+#: Postings from which BM25 is computed over arrays rather than one call per document.
+ARRAY_SCORES = 24
+
+
+def _bm25(scorer: BM25FScorer, docs: list[int], weights, lengths: np.ndarray,
+          boost: float | None = None) -> Scores:
+    """Return {docnum: whoosh.scoring.bm25(...) [* boost]} for each (doc, weight).
+
+    Over arrays, the expression is bm25's own, operation for operation in the same
+    order, each rounded to a double as Python rounds it, so the scores are the same
+    floats (tests/test_bulkscore.py compares them bit for bit).
+    """
+    idf, avgfl, B, K1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
+    if len(docs) < ARRAY_SCORES:
+        if boost is None:
+            return {d: bm25(idf, float(w), float(lengths[d]), avgfl, B, K1)
+                    for d, w in zip(docs, weights)}
+        return {d: bm25(idf, float(w), float(lengths[d]), avgfl, B, K1) * boost
+                for d, w in zip(docs, weights)}
+    tf = np.fromiter(weights, np.float64, len(docs))
+    fl = lengths[np.fromiter(docs, np.int64, len(docs))]
+    scores = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
+    if boost is not None:
+        scores = scores * boost
+    return dict(zip(docs, scores.tolist()))
 
 
 def _preloaded(q: wq.Or, sub: Searcher, context) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from whoosh.matching import binary, mcore
 
+from search_service import bulkscore
 from search_service.bulkscore import BulkScorer
 from search_service.query import compile_query
 from search_service.synonyms import SynonymTable
@@ -45,8 +46,11 @@ def _skip_to_where_a_landed(self, id):
     return ra or rb
 
 
+@pytest.mark.parametrize("arrays", [0, 10**9], ids=["arrays", "per-document"])
 @pytest.mark.parametrize("text", QUERIES)
-def test_bulk_scores_are_bit_identical(small_searcher, text) -> None:
+def test_bulk_scores_are_bit_identical(small_searcher, monkeypatch, text, arrays) -> None:
+    # BM25 over arrays or one document at a time: each way is forced for every query.
+    monkeypatch.setattr(bulkscore, "ARRAY_SCORES", arrays)
     searcher = small_searcher.snapshot().searcher
     q = compile_query(text, SynonymTable()).query
     assert BulkScorer.handles(q)
@@ -55,8 +59,11 @@ def test_bulk_scores_are_bit_identical(small_searcher, text) -> None:
     assert BulkScorer(searcher).scores(q) == expected
 
 
+@pytest.mark.parametrize("arrays", [0, 10**9], ids=["arrays", "per-document"])
 @pytest.mark.parametrize("text", SEVERAL)
-def test_several_parts_score_as_the_fixed_walk(small_searcher, monkeypatch, text) -> None:
+def test_several_parts_score_as_the_fixed_walk(small_searcher, monkeypatch, text,
+                                               arrays) -> None:
+    monkeypatch.setattr(bulkscore, "ARRAY_SCORES", arrays)
     searcher = small_searcher.snapshot().searcher
     q = compile_query(text, SynonymTable()).query
     assert BulkScorer.handles(q)
