@@ -218,25 +218,21 @@ ARRAY_SCORES = 24
 
 
 def _bm25(scorer: BM25FScorer, docs: list[int], weights, lengths: np.ndarray,
-          boost: float | None = None) -> Scores:
-    """Return {docnum: whoosh.scoring.bm25(...) [* boost]} for each (doc, weight).
+          boost: float = 1.0) -> Scores:
+    """Return {docnum: whoosh.scoring.bm25(...) * boost} for each (doc, weight).
 
     Over arrays, the expression is bm25's own, operation for operation in the same
     order, each rounded to a double as Python rounds it, so the scores are the same
-    floats (tests/test_bulkscore.py compares them bit for bit).
+    floats (tests/test_bulkscore.py compares them bit for bit). A boost of 1.0 changes
+    no score: multiplying a double by 1.0 is exact.
     """
     idf, avgfl, B, K1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
     if len(docs) < ARRAY_SCORES:
-        if boost is None:
-            return {d: bm25(idf, float(w), float(lengths[d]), avgfl, B, K1)
-                    for d, w in zip(docs, weights)}
         return {d: bm25(idf, float(w), float(lengths[d]), avgfl, B, K1) * boost
                 for d, w in zip(docs, weights)}
     tf = np.fromiter(weights, np.float64, len(docs))
     fl = lengths[np.fromiter(docs, np.int64, len(docs))]
-    scores = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
-    if boost is not None:
-        scores = scores * boost
+    scores = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl))) * boost
     return dict(zip(docs, scores.tolist()))
 
 
