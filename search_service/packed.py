@@ -66,22 +66,32 @@ def keys(docnums: list[int], values: list[bytes]) -> np.ndarray:
     lengths = np.fromiter(map(len, values), np.int64, len(values))
     raw = np.frombuffer(b"".join(values), np.uint8)
     heads = np.cumsum(lengths) - lengths
-    codes = raw[heads]
-    if (codes == codes[0]).all():
-        dtype = _DTYPES[int(codes[0])]
-        body = np.ones(len(raw), bool)
-        body[heads] = False
-        positions = raw[body].view(dtype)
-        docs = np.repeat(np.asarray(docnums, np.int64), (lengths - 1) // dtype.itemsize)
-        return (docs << KEY_SHIFT) | positions
-    # Both widths (a document past 65,535 positions): each width apart, then merged.
-    parts = []
-    for code in _DTYPES:
-        picked = np.flatnonzero(codes == code).tolist()
-        if picked:
-            parts.append(keys([docnums[i] for i in picked], [values[i] for i in picked]))
+    body = np.ones(len(raw), bool)
+    body[heads] = False
+    docs = np.fromiter(docnums, np.int64, len(values))
+    short = raw[heads] == _SHORT_CODE
+    if short.all():
+        return _keys(docs, lengths, raw[body], _DTYPES[_SHORT_CODE])
+    if not short.any():
+        return _keys(docs, lengths, raw[body], _DTYPES[_LONG_CODE])
+    # Both widths (a document past 65,535 positions, in most of the corpus's larger
+    # posting lists): each width apart, picked by masks, then merged.
+    short_bytes = np.repeat(short, lengths)
+    long = ~short
+    parts = (_keys(docs[short], lengths[short], raw[body & short_bytes], _DTYPES[_SHORT_CODE]),
+             _keys(docs[long], lengths[long], raw[body & ~short_bytes], _DTYPES[_LONG_CODE]))
     # Two ascending runs: a stable sort (timsort) merges them in one pass.
     return np.sort(np.concatenate(parts), kind="stable")
+
+
+_SHORT_CODE, _LONG_CODE = ord(_SHORT), ord(_LONG)
+
+
+def _keys(docs: np.ndarray, lengths: np.ndarray, body: np.ndarray,
+          dtype: np.dtype) -> np.ndarray:
+    """Return the keys of values of one width: their docnums, lengths and joined bodies."""
+    positions = body.view(dtype)
+    return (np.repeat(docs, (lengths - 1) // dtype.itemsize) << KEY_SHIFT) | positions
 
 
 class PackedPositions(Positions):

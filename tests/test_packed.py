@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 from whoosh.formats import Positions
 
 from search_service import packed
@@ -50,3 +52,18 @@ def test_keys_are_every_position_of_every_posting_in_order() -> None:
     assert len(packed.keys([], [])) == 0
     # A distance back from position 0 never reaches the previous docnum's keys.
     assert (int(got[3]) - 200) >> shift == 2 and (int(got[3]) - 200) & ((1 << shift) - 1) > 2**32
+
+
+def test_keys_of_mixed_widths_match_a_plain_walk() -> None:
+    # Long documents (past 65,535 positions) sit anywhere in a posting list: first,
+    # last, in runs. Each value's keys, walked one by one, in docnum order.
+    rng = random.Random(4)
+    shift = packed.KEY_SHIFT
+    for _ in range(50):
+        ids = sorted(rng.sample(range(10_000), rng.randint(1, 40)))
+        postings = {}
+        for d in ids:
+            top = rng.choice([300, 65_535, 70_000, 4_000_000])
+            postings[d] = sorted(rng.sample(range(top), rng.randint(1, 6)))
+        got = packed.keys(ids, [packed.encode(postings[d]) for d in ids])
+        assert got.tolist() == [d << shift | p for d in ids for p in postings[d]]
