@@ -191,6 +191,12 @@ class BulkScorer:
             if within is None:
                 ids, weights, _ = read_postings(m, values=False)
                 return _bm25(scorer, ids, weights, lengths)
+            if len(within) * WITHIN_MOST >= sub.doc_count_all():
+                # Most blocks hold one of them: read every posting, then keep theirs.
+                ids, weights, _ = read_postings(m, values=False)
+                picked = [i for i, d in enumerate(ids) if d in within]
+                return _bm25(scorer, [ids[i] for i in picked], [weights[i] for i in picked],
+                             lengths)
             # Only the blocks holding a document of `within` are read.
             found = weights_for(m, sorted(within))
             return _bm25(scorer, list(found), list(found.values()), lengths)
@@ -212,6 +218,9 @@ def _lengths(sub: Searcher, field: str) -> np.ndarray:
     dfl = sub.doc_field_length
     return np.array([dfl(d, field, 1) for d in range(sub.doc_count_all())], np.float64)
 
+
+#: `within` holding at least 1/WITHIN_MOST of a segment's documents: read every posting.
+WITHIN_MOST = 8
 
 #: Postings from which BM25 is computed over arrays rather than one call per document.
 ARRAY_SCORES = 24

@@ -46,11 +46,16 @@ def _skip_to_where_a_landed(self, id):
     return ra or rb
 
 
+@pytest.mark.parametrize("within", [0, 10**9], ids=["wanted-blocks", "every-posting"])
 @pytest.mark.parametrize("arrays", [0, 10**9], ids=["arrays", "per-document"])
 @pytest.mark.parametrize("text", QUERIES)
-def test_bulk_scores_are_bit_identical(small_searcher, monkeypatch, text, arrays) -> None:
-    # BM25 over arrays or one document at a time: each way is forced for every query.
+def test_bulk_scores_are_bit_identical(small_searcher, monkeypatch, text, arrays,
+                                       within) -> None:
+    # BM25 over arrays or one document at a time, and a term scored within others'
+    # matches by reading only the blocks that hold them or every posting: each way is
+    # forced for every query.
     monkeypatch.setattr(bulkscore, "ARRAY_SCORES", arrays)
+    monkeypatch.setattr(bulkscore, "WITHIN_MOST", within)
     searcher = small_searcher.snapshot().searcher
     q = compile_query(text, SynonymTable()).query
     assert BulkScorer.handles(q)
@@ -59,11 +64,13 @@ def test_bulk_scores_are_bit_identical(small_searcher, monkeypatch, text, arrays
     assert BulkScorer(searcher).scores(q) == expected
 
 
+@pytest.mark.parametrize("within", [0, 10**9], ids=["wanted-blocks", "every-posting"])
 @pytest.mark.parametrize("arrays", [0, 10**9], ids=["arrays", "per-document"])
 @pytest.mark.parametrize("text", SEVERAL)
 def test_several_parts_score_as_the_fixed_walk(small_searcher, monkeypatch, text,
-                                               arrays) -> None:
+                                               arrays, within) -> None:
     monkeypatch.setattr(bulkscore, "ARRAY_SCORES", arrays)
+    monkeypatch.setattr(bulkscore, "WITHIN_MOST", within)
     searcher = small_searcher.snapshot().searcher
     q = compile_query(text, SynonymTable()).query
     assert BulkScorer.handles(q)
