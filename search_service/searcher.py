@@ -11,8 +11,9 @@ from bisect import bisect_right
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import chain, islice
+from itertools import islice
 
+import numpy as np
 from whoosh import query as wq
 from whoosh import scoring
 from whoosh.searching import Searcher
@@ -23,6 +24,7 @@ from .cache import ResultCache
 from .correction import Corrector
 from .doctable import DocTable
 from .errors import InvalidQueryError, NotFoundError
+from .facetcount import FacetColumn
 from .links import VALIDITY, Links
 from .query import compile_query
 from .schema import from_stored, title_key
@@ -129,6 +131,16 @@ class Snapshot:
         #: Hits and facet counts of every notice (a query with no text), once computed.
         self.every_count: tuple[list[int], dict[str, Counter]] | None = None
         self.links = Links.build(self.table)
+        table, links = self.table, self.links
+        #: The facets _count_all counts, in the order the response lists them.
+        self.facet_columns = {
+            "department": FacetColumn.single(table.departments),
+            "author": FacetColumn.single(table.authors),
+            "person": FacetColumn(links.persons),
+            "validity": FacetColumn.single(links.validity),
+            "year": FacetColumn.single(table.years),
+            "month": FacetColumn.single(table.months),
+        }
         self.generation = f"{self.name}.{self.index.latest_generation()}"
         self._corrector: Corrector | None = None
         self._corrector_lock = threading.Lock()
@@ -517,37 +529,21 @@ def _in_dates(date: str | None, years: set[str], months: set[str], lo: str | Non
 
 
 def _count_all(snap: Snapshot, matched: Iterable[int]) -> tuple[list[int], dict[str, Counter]]:
-    """_filter_and_count without filters: the same counts, with Counter's C loop.
+    """_filter_and_count without filters: the same counts, over value codes (facetcount).
 
     Every notice's counts (a query with no text) are computed once per generation.
     """
-    table, links = snap.table, snap.links
+    table = snap.table
     every = matched is table.live
     if every and snap.every_count is not None:
         return snap.every_count
     ids = table.ids
     hits = [n for n in matched if ids[n] is not None]
-    persons = links.persons
-    # Counter's C loop over a map, not a generator that drops the Nones one by one:
-    # counting was a tenth of a query with a thousand hits.
-    counted = hits, {
-        "department": _counted(map(table.departments.__getitem__, hits)),
-        "author": _counted(map(table.authors.__getitem__, hits)),
-        "person": _counted(chain.from_iterable(map(persons.__getitem__, hits))),
-        "validity": _counted(map(links.validity.__getitem__, hits)),
-        "year": _counted(map(table.years.__getitem__, hits)),
-        "month": _counted(map(table.months.__getitem__, hits)),
-    }
+    at = np.fromiter(hits, np.int64, len(hits))
+    counted = hits, {name: column.count(at) for name, column in snap.facet_columns.items()}
     if every:
         snap.every_count = counted
     return counted
-
-
-def _counted(values: Iterable[str | None]) -> Counter:
-    """Return the counts of values, None left out."""
-    counts = Counter(values)
-    counts.pop(None, None)
-    return counts
 
 
 def _top(counter: Counter, size: int) -> list[dict[str, object]]:
