@@ -53,6 +53,12 @@ PROTOCOL = 3
 COMPRESSION = 0
 #: zlib level of the stored-fields column written now (0: not compressed).
 STORED_COMPRESSION = 0
+#: Postings in a block (W3Codec: 128). A common bigram's postings are read block after
+#: block for a run's candidates, and each block costs a header, a seek and an unpickling
+#: of its own: at 66,730 notices, 512 a block made `/search` over queries.tsv 5.6% faster
+#: in sum and its p95 175 -> 154 ms (one process, both indexes, alternating); at 6,673,
+#: within the noise (``bench/RESULTS.md``). Readers follow each block's own length.
+BLOCK_LIMIT = 512
 #: Term infos (or their absence) a segment's terms reader keeps, most recent first.
 TERM_INFOS_KEPT = 20_000
 #: Fields whose every term a segment's terms reader holds in a set (read on first use):
@@ -70,7 +76,7 @@ class Codec(W3Codec):
     #: fields (``whoosh3.STORED_COLUMN``); unpickling does not call ``__init__``.
     stored_compression = 3
 
-    def __init__(self, blocklimit: int = 128, compression: int = COMPRESSION,
+    def __init__(self, blocklimit: int = BLOCK_LIMIT, compression: int = COMPRESSION,
                  inlinelimit: int = 1, stored_compression: int = STORED_COMPRESSION):
         super().__init__(blocklimit=blocklimit, compression=compression,
                          inlinelimit=inlinelimit)

@@ -64,7 +64,7 @@ def test_postings_read_back_as_whoosh_codecs_do(indexes) -> None:
     with ours.reader() as a, whoosh.reader() as b:
         postings = _postings(a)
         assert postings == _postings(b)
-        # Every field, and terms of several blocks (more than 128 postings) among them.
+        # Every field, and terms of several of Whoosh's blocks (more than 128 postings).
         assert {field for field, _ in postings} >= {"body", "title", "body_words", "id"}
         assert max(len(ids) for ids, _, _ in postings.values()) > 128
     # A run's matches, found from the raw block values, are the notices holding it.
@@ -148,11 +148,13 @@ def test_a_codec_pickled_before_stored_compression_reads_compressed_fields(tmp_p
     assert body and body.encode("utf-8") not in _stored_file(ix)
 
 
-def test_weights_and_values_for_wanted_documents_skip_nothing_they_hold(indexes) -> None:
+@pytest.mark.parametrize("which", [0, 1], ids=["ours", "whoosh"])
+def test_weights_and_values_for_wanted_documents_skip_nothing_they_hold(indexes,
+                                                                          which) -> None:
     from search_service.runquery import read_postings, values_for, weights_for
 
-    ours, _, _ = indexes
-    with ours.reader() as reader:
+    # Ours has blocks of BLOCK_LIMIT postings, Whoosh's of 128: more of them, skipped.
+    with indexes[which].reader() as reader:
         long_terms = [(f, t) for f, t in reader.all_terms()
                       if f in ("body", "body_words") and reader.doc_frequency(f, t) > 128]
         assert len(long_terms) > 20
@@ -196,3 +198,16 @@ def test_terms_reader_keeps_lookups_that_answer_as_whooshs(indexes) -> None:
                     assert kept.doc_frequency(*term) == plain.doc_frequency(*term)
         assert kept._cached.cache_info().hits >= len(terms)
         assert not any(term in kept for term in missing)
+
+
+def test_blocks_hold_up_to_block_limit_postings(indexes) -> None:
+    from search_service.codec import BLOCK_LIMIT
+
+    ours, whoosh, _ = indexes
+    with ours.reader() as a, whoosh.reader() as b:
+        term = max(((f, t) for f, t in a.all_terms() if f == "body"),
+                   key=lambda ft: a.doc_frequency(*ft))
+        frequency = a.doc_frequency(*term)
+        assert frequency > 128
+        assert a.postings(*term)._blocklength == min(frequency, BLOCK_LIMIT)
+        assert b.postings(*term)._blocklength == 128
