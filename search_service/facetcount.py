@@ -3,7 +3,7 @@
 A facet's values (a department, a year, the persons a notice names) are numbered once
 per generation, so counting a query's hits is a gather and a ``bincount``, not a
 hash of every hit's value: on a query with tens of thousands of hits (外交部 at
-66,730 notices) counting was a fifth of the query (``bench/RESULTS.md``).
+66,730 notices) counting was 44 ms, a tenth of the query (``bench/RESULTS.md``).
 """
 
 from __future__ import annotations
