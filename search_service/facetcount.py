@@ -24,15 +24,16 @@ class FacetColumn:
     def __init__(self, values: Sequence[Iterable[str | None]]):
         names: dict[str, int] = {}
         codes: list[int] = []
-        ends = np.zeros(len(values) + 1, np.int64)
-        for n, held in enumerate(values):
+        ends = [0]
+        for held in values:
             for value in held:
                 if value is not None:
                     codes.append(names.setdefault(value, len(names)))
-            ends[n + 1] = len(codes)
+            ends.append(len(codes))
         self.names = list(names)
         self._codes = np.array(codes, np.int64)
-        self._starts, self._counts = ends[:-1], np.diff(ends)
+        bounds = np.array(ends, np.int64)
+        self._starts, self._counts = bounds[:-1], np.diff(bounds)
         #: Every docnum holds at most one value: a hit's code is found without a gather.
         self._single = bool((self._counts <= 1).all())
         if self._single:

@@ -52,7 +52,8 @@ def only(value: bytes) -> int:
 #: A key holds its position in the bits below this, its docnum above: a position and
 #: a distance of at most a query's length (200) never reach the docnum's bits.
 KEY_SHIFT = 33
-_DTYPES = {ord(_SHORT): np.dtype(_SHORT), ord(_LONG): np.dtype(_LONG)}
+_SHORT_CODE, _LONG_CODE = ord(_SHORT), ord(_LONG)
+_DTYPES = {_SHORT_CODE: np.dtype(_SHORT), _LONG_CODE: np.dtype(_LONG)}
 
 
 def keys(docnums: list[int], values: list[bytes]) -> np.ndarray:
@@ -82,9 +83,6 @@ def keys(docnums: list[int], values: list[bytes]) -> np.ndarray:
              _keys(docs[long], lengths[long], raw[body & ~short_bytes], _DTYPES[_LONG_CODE]))
     # Two ascending runs: a stable sort (timsort) merges them in one pass.
     return np.sort(np.concatenate(parts), kind="stable")
-
-
-_SHORT_CODE, _LONG_CODE = ord(_SHORT), ord(_LONG)
 
 
 def _keys(docs: np.ndarray, lengths: np.ndarray, body: np.ndarray,
