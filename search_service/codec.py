@@ -12,6 +12,11 @@ throughput workload (those queries ran ~20% faster without it) and compressing 6
 a rebuild, for an index half as large again (275 → 417 MB for the corpus;
 ``bench/RESULTS.md``).
 
+A block of a PackedPositions field (the bigram fields runs read) holds its id deltas and
+weights as arrays and its values end to end (``packed.Values``): unpickling it makes
+three objects instead of one per posting, and a run reads many blocks as numpy arrays
+(``runquery.keys_for``).
+
 Stored fields (a pickled dict per notice, the body included) are not zlib-compressed
 either: decompressing them was 10% of a worker's time on the throughput workload, where
 every hit reads its notice (``bench/RESULTS.md``).
@@ -27,6 +32,7 @@ from __future__ import annotations
 
 import functools
 import zlib
+from array import array
 from collections.abc import Iterator
 from pickle import dumps
 
@@ -45,6 +51,9 @@ from whoosh.formats import Format
 from whoosh.matching import FilterMatcher, Matcher
 from whoosh.reading import IndexReader, TermNotFound
 from whoosh.util.numeric import length_to_byte
+from whoosh.util.numlists import delta_encode
+
+from .packed import PackedPositions, Values, smallest
 
 #: The pickle protocol of a block: the first with bytes opcodes and without framing,
 #: which would add 9 bytes to every block.
@@ -59,6 +68,8 @@ STORED_COMPRESSION = 0
 #: in sum and its p95 175 -> 154 ms (one process, both indexes, alternating); at 6,673,
 #: within the noise (``bench/RESULTS.md``). Readers follow each block's own length.
 BLOCK_LIMIT = 512
+#: Postings from which a PackedPositions block is written as arrays (``packed.Values``).
+PACKED_FROM = 32
 #: Term infos (or their absence) a segment's terms reader keeps, most recent first.
 TERM_INFOS_KEPT = 20_000
 #: Fields whose every term a segment's terms reader holds in a set (read on first use):
@@ -115,7 +126,10 @@ class PostingsWriter(W3PostingsWriter):
         if not self._blockcount:
             postfile.write(WHOOSH3_HEADER_MAGIC)
         self._terminfo.add_block(self)
-        data = (self._mini_ids(), self._mini_weights(), self._mini_values())
+        if type(self._format) is PackedPositions and not self._byteids:
+            data = self._packed_data()
+        else:
+            data = (self._mini_ids(), self._mini_weights(), self._mini_values())
         databytes = dumps(data, PROTOCOL)
         comp = self._compression if len(databytes) >= COMPRESSION_MIN_SIZE else 0
         if comp:
@@ -131,6 +145,22 @@ class PostingsWriter(W3PostingsWriter):
         postfile.write(databytes)
         self._blockcount += 1
         self._new_block()
+
+    def _packed_data(self) -> tuple:
+        """Return a PackedPositions block as arrays: id deltas, weights and `Values`.
+
+        The same deltas, weights and values as W3's tuples (Whoosh's matchers read
+        either), in three buffers rather than an object per posting. A block of fewer
+        than PACKED_FROM postings keeps W3's tuples: an array's pickle costs ~50 bytes.
+        """
+        ids = self._ids
+        if len(ids) < PACKED_FROM:
+            return self._mini_ids(), self._mini_weights(), self._mini_values()
+        weights = self._mini_weights()
+        if type(weights) is tuple:  # neither all 1.0 nor all the same: kept exactly
+            source = self._weights
+            weights = array(source.typecode if type(source) is array else "d", weights)
+        return smallest(delta_encode(ids)), weights, Values.of(self._values)
 
 
 class PerDocWriter(W3PerDocWriter):

@@ -18,6 +18,7 @@ from __future__ import annotations
 import sys
 from array import array
 from collections.abc import Iterable, Sequence
+from itertools import accumulate
 
 import numpy as np
 from whoosh.formats import Positions
@@ -64,12 +65,19 @@ def keys(docnums: list[int], values: list[bytes]) -> np.ndarray:
     """
     if not values:
         return np.zeros(0, np.int64)
-    lengths = np.fromiter(map(len, values), np.int64, len(values))
-    raw = np.frombuffer(b"".join(values), np.uint8)
+    return keys_of(np.fromiter(docnums, np.int64, len(values)),
+                   np.fromiter(map(len, values), np.int64, len(values)),
+                   np.frombuffer(b"".join(values), np.uint8))
+
+
+def keys_of(docs: np.ndarray, lengths: np.ndarray, raw: np.ndarray) -> np.ndarray:
+    """Return the keys of postings given as arrays: their docnums, the lengths of their
+    values and the values' bytes end to end (as `Values` holds a block's)."""
+    if not len(docs):
+        return np.zeros(0, np.int64)
     heads = np.cumsum(lengths) - lengths
     body = np.ones(len(raw), bool)
     body[heads] = False
-    docs = np.fromiter(docnums, np.int64, len(values))
     short = raw[heads] == _SHORT_CODE
     if short.all():
         return _keys(docs, lengths, raw[body], _DTYPES[_SHORT_CODE])
@@ -103,3 +111,57 @@ class PackedPositions(Positions):
 
     def decode_frequency(self, valuestring: bytes) -> int:
         return (len(valuestring) - 1) // _SIZES[valuestring[0]]
+
+
+def smallest(numbers: Iterable[int]) -> array:
+    """Return non-negative ints below 2**32 as an array of the narrowest unsigned type."""
+    numbers = list(numbers)
+    top = max(numbers, default=0)
+    return array("B" if top <= 0xFF else "H" if top <= 0xFFFF else "I", numbers)
+
+
+class Values(Sequence):
+    """A posting block's values end to end, with their lengths: what a block of a
+    PackedPositions field holds in place of a tuple of bytes (``codec.PostingsWriter``).
+
+    Unpickling a block then makes three objects rather than one per posting, and a run
+    reads the postings of many blocks as arrays (``keys_of``) without ever making one.
+    Whoosh's matchers index and slice it as they do the tuple. Pickled by reference to
+    this class: keep it at this import path.
+    """
+
+    __slots__ = ("blob", "lengths", "_bounds")
+
+    def __init__(self, blob: bytes, lengths: array):
+        #: The values end to end, and their lengths.
+        self.blob, self.lengths = blob, lengths
+        self._bounds: list[int] | None = None
+
+    @classmethod
+    def of(cls, values: Sequence[bytes]) -> Values:
+        return cls(b"".join(values), smallest(map(len, values)))
+
+    def __reduce__(self) -> tuple:
+        return Values, (self.blob, self.lengths)
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+    def __getitem__(self, i):
+        bounds = self._bounds
+        if bounds is None:
+            bounds = self._bounds = list(accumulate(self.lengths, initial=0))
+        blob = self.blob
+        if isinstance(i, slice):
+            return [blob[bounds[k]:bounds[k + 1]] for k in range(*i.indices(len(bounds) - 1))]
+        if i < 0:
+            i += len(bounds) - 1
+        if not 0 <= i < len(bounds) - 1:
+            raise IndexError("posting value index out of range")
+        return blob[bounds[i]:bounds[i + 1]]
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, Values) and self.blob == other.blob
+                and self.lengths == other.lengths)
+
+    __hash__ = None  # type: ignore[assignment]

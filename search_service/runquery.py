@@ -28,7 +28,7 @@ from whoosh.query import qcore
 from whoosh.system import _INT_SIZE
 
 from .codec import term_postings
-from .packed import KEY_SHIFT, ONE_SHORT, PackedPositions, keys, only, view
+from .packed import KEY_SHIFT, ONE_SHORT, PackedPositions, Values, keys, keys_of, only, view
 
 
 class Run(qcore.Query):
@@ -110,6 +110,14 @@ class Run(qcore.Query):
         if found is None:
             return None, {}
         leaves, offsets, scorer, rarest = found
+        # The field's format, not the matcher's: in a segment with deletions the postings
+        # come wrapped in a FilterMatcher, which has none.
+        fmt = searcher.schema[self.fieldname].format
+        packed = type(fmt) is PackedPositions
+        if packed and len(leaves) > 1 and rarest >= BULK:
+            # Many candidates: every word's positions as keys, the rarest's included.
+            return scorer, _bulk_counts(_starts(leaves[0], within, rarest), leaves[1:],
+                                        offsets)
         if within is None or len(within) > rarest:
             # Every posting of the rarest word, less those outside `within`: cheaper than
             # putting a larger `within` in order (every field's Run of a part gets one).
@@ -121,10 +129,7 @@ class Run(qcore.Query):
             wanted = sorted(within)
             first = values_for(leaves[0], wanted)
             ids = [d for d in wanted if d in first]
-        # The field's format, not the matcher's: in a segment with deletions the postings
-        # come wrapped in a FilterMatcher, which has none.
-        fmt = searcher.schema[self.fieldname].format
-        if type(fmt) is PackedPositions:
+        if packed:
             return scorer, _packed_counts(ids, first, leaves[1:], offsets)
         lists = [first]
         for m in leaves[1:]:
@@ -169,7 +174,7 @@ def _packed_counts(ids: list[int], first: dict[int, bytes], leaves: list,
     if not leaves:
         return {d: len(view(first[d])) for d in ids}
     if len(ids) >= BULK:
-        return _bulk_counts(ids, first, leaves, offsets)
+        return _bulk_counts(keys(ids, list(map(first.__getitem__, ids))), leaves, offsets)
     starts: dict[int, int | set[int] | bytes] = dict(zip(ids, map(first.__getitem__, ids)))
     before = offsets[0]
     for m, offset in zip(leaves, offsets[1:]):
@@ -196,8 +201,18 @@ def _packed_counts(ids: list[int], first: dict[int, bytes], leaves: list,
     return {d: 1 if type(found) is int else len(found) for d, found in starts.items()}
 
 
-def _bulk_counts(ids: list[int], first: dict[int, bytes], leaves: list,
-                 offsets: list[int]) -> dict[int, int]:
+def _starts(m: matching.Matcher, within: Collection[int] | None, rarest: int) -> np.ndarray:
+    """Return the keys of the rarest word's postings `m` (of `rarest` documents), only
+    those of the documents in `within` when it is given."""
+    if within is None:
+        return keys_for(m)
+    if len(within) > rarest:  # cheaper than putting a larger `within` in order
+        starts = keys_for(m)
+        return starts[np.isin(starts >> KEY_SHIFT, np.fromiter(within, np.int64, len(within)))]
+    return keys_for(m, np.array(sorted(within), np.int64))
+
+
+def _bulk_counts(starts: np.ndarray, leaves: list, offsets: list[int]) -> dict[int, int]:
     """_packed_counts for many candidates: the same counts, a word at a time in C.
 
     Every position of a word is a key `docnum << KEY_SHIFT | position` (packed.keys),
@@ -205,15 +220,12 @@ def _bulk_counts(ids: list[int], first: dict[int, bytes], leaves: list,
     starts whose key plus the two words' distance is one of its own keys (a sorted
     search), and reads its postings only for the documents still holding a start.
     """
-    starts = keys(ids, list(map(first.__getitem__, ids)))
     for m, offset in zip(leaves, offsets[1:]):
         docs = starts >> KEY_SHIFT
         # Sorted: each document's starts are together, so its first one marks it.
-        wanted = docs[np.flatnonzero(np.diff(docs, prepend=-1))]
-        found = values_for(m, wanted.tolist())
-        if not found:
+        there = keys_for(m, docs[np.flatnonzero(np.diff(docs, prepend=-1))])
+        if not len(there):
             return {}
-        there = keys(list(found), list(found.values()))
         targets = starts + (offset - offsets[0])
         at = np.searchsorted(there, targets)
         at[at == len(there)] = 0
@@ -359,6 +371,64 @@ def weights_for(m: W3LeafMatcher, wanted: list[int]) -> dict[int, float]:
     As values_for: `wanted` is sorted, blocks that cannot hold one are not read.
     """
     return _wanted(m, wanted, "_weights", m._read_weights)
+
+
+def keys_for(m: matching.Matcher, wanted: np.ndarray | None = None) -> np.ndarray:
+    """Return packed.keys of a PackedPositions postings matcher's postings (only those
+    of the wanted docnums, sorted, when given), ascending. The matcher is consumed.
+
+    A W3LeafMatcher's blocks that cannot hold a wanted docnum are skipped, as in
+    values_for; the others are read as arrays (``packed.Values`` blocks, each a few
+    buffers) and joined, and the wanted postings picked from them with masks.
+    """
+    if type(m) is not W3LeafMatcher:
+        if wanted is None:
+            ids, _, values = read_postings(m)
+            return keys(ids, values)
+        found = values_for(m, wanted.tolist())
+        return keys(list(found), list(found.values()))
+    want = [] if wanted is None else wanted.tolist()
+    deltas: list[np.ndarray] = []
+    lengths: list[np.ndarray] = []
+    blobs: list[bytes] = []
+    i, count = 0, len(want)
+    while m.is_active() and (wanted is None or i < count):
+        maxid = m._maxid
+        if wanted is not None:
+            if maxid < want[i]:
+                m._next_block()
+                continue
+            i = bisect_right(want, maxid, i)
+        if m._data is None:
+            m._read_data()
+        raw, _, values = m._data
+        if type(values) is Values:
+            deltas.append(np.frombuffer(raw, raw.typecode))
+            lengths.append(np.frombuffer(values.lengths, values.lengths.typecode))
+            blobs.append(values.blob)
+        else:  # a small block, or one written before Values: W3's tuples
+            deltas.append(np.array(raw, np.int64))
+            lengths.append(np.fromiter(map(len, values), np.int64, len(values)))
+            blobs.append(b"".join(values))
+        m._i = m._blocklength
+        m._next_block()
+    if not deltas:
+        return np.zeros(0, np.int64)
+    # Each block's deltas start from 0: a running sum over all of them, less what the
+    # blocks before each one added up to.
+    sizes = np.fromiter(map(len, deltas), np.int64, len(deltas))
+    ids = np.cumsum(np.concatenate(deltas), dtype=np.int64)
+    ids -= np.repeat(np.concatenate(([0], ids[np.cumsum(sizes)[:-1] - 1])), sizes)
+    all_lengths = np.concatenate(lengths).astype(np.int64)
+    raw = np.frombuffer(b"".join(blobs), np.uint8)
+    if wanted is not None:
+        at = np.searchsorted(wanted, ids)
+        at[at == len(wanted)] = 0
+        picked = wanted[at] == ids
+        if not picked.all():
+            raw = raw[np.repeat(picked, all_lengths)]
+            ids, all_lengths = ids[picked], all_lengths[picked]
+    return keys_of(ids, all_lengths, raw)
 
 
 #: A block holding fewer than one wanted docnum in this many is searched by bisection.

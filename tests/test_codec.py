@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.filedb.filestore import FileStorage
@@ -11,7 +13,8 @@ from whoosh.writing import SegmentWriter
 
 from search_service.codec import Codec
 from search_service.enrich import Enricher
-from search_service.runquery import Run
+from search_service.packed import KEY_SHIFT, Values
+from search_service.runquery import Run, keys_for, values_for
 from search_service.schema import build_schema, to_document
 from search_service.sources import Parsed, read_sources
 
@@ -92,6 +95,57 @@ def test_blocks_hold_bytes_without_codecs_calls(indexes) -> None:
     assert b"_codecs" not in _postings_file(ours)
     # The same blocks, uncompressed both: protocol 3 is the smaller.
     assert len(_postings_file(ours)) < len(_postings_file(plain))
+
+
+def _block_kinds(m) -> list[str]:
+    """Whether each block of a postings matcher holds `Values` or W3's tuple."""
+    kinds = []
+    while m.is_active():
+        if m._data is None:
+            m._read_data()
+        kinds.append("values" if type(m._data[2]) is Values else "tuple")
+        m._next_block()
+    return kinds
+
+
+def test_packed_blocks_read_as_arrays_and_as_whoosh_reads_them(tmp_path, indexes) -> None:
+    # Blocks of 40: a common bigram spans several blocks of Values and ends in a small
+    # block of W3 tuples. keys_for over them, for any wanted docnums, is every position
+    # of those documents as Whoosh's own matcher decodes it.
+    small = _index(tmp_path, Codec(blocklimit=40))
+    _, whoosh, _ = indexes
+    rng = random.Random(4)
+    kinds: set[tuple[str, ...]] = set()
+    with small.reader() as reader, whoosh.reader() as theirs:
+        assert _postings(reader) == _postings(theirs)
+        for field, term in reader.all_terms():
+            if field != "body" or reader.doc_frequency(field, term) < 20:
+                continue
+            kinds.add(tuple(sorted(set(_block_kinds(reader.postings(field, term))))))
+            positions = dict(theirs.postings(field, term).items_as("positions"))
+            docs = sorted(positions)
+            every = keys_for(reader.postings(field, term))
+            assert every.tolist() == [d << KEY_SHIFT | p for d in docs for p in positions[d]]
+            for wanted in (docs, sorted(rng.sample(docs, len(docs) // 3)),
+                           sorted(rng.sample(range(300), 40)), docs[-1:], []):
+                expected = [d << KEY_SHIFT | p for d in wanted if d in positions
+                            for p in positions[d]]
+                found = keys_for(reader.postings(field, term), np.array(wanted, np.int64))
+                assert found.tolist() == expected, (term, wanted)
+                by_value = values_for(reader.postings(field, term), wanted)
+                assert by_value == {d: theirs_value for d, theirs_value in
+                                    zip(*_values(theirs, field, term)) if d in set(wanted)}
+    assert {("values",), ("tuple",), ("tuple", "values")} <= kinds
+
+
+def _values(reader, field: str, term: bytes) -> tuple[list, list]:
+    m = reader.postings(field, term)
+    ids, values = [], []
+    while m.is_active():
+        ids.append(m.id())
+        values.append(m.value())
+        m.next()
+    return ids, values
 
 
 def _block_compressions(ix) -> set[int]:

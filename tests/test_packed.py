@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pickle
 import random
 
+import numpy as np
+import pytest
 from whoosh.formats import Positions
 
 from search_service import packed
@@ -67,3 +70,37 @@ def test_keys_of_mixed_widths_match_a_plain_walk() -> None:
             postings[d] = sorted(rng.sample(range(top), rng.randint(1, 6)))
         got = packed.keys(ids, [packed.encode(postings[d]) for d in ids])
         assert got.tolist() == [d << shift | p for d in ids for p in postings[d]]
+
+
+def test_values_index_slice_and_pickle_as_the_tuple_they_replace() -> None:
+    rng = random.Random(9)
+    for top in (300, 70_000, 4_000_000):
+        values = tuple(packed.encode(sorted(rng.sample(range(top), rng.randint(1, 300))))
+                       for _ in range(rng.randint(1, 60)))
+        block = packed.Values.of(values)
+        assert len(block) == len(values)
+        assert block.lengths.typecode == ("B" if max(map(len, values)) < 256 else "H")
+        assert [block[i] for i in range(len(values))] == list(values)
+        assert [block[-i] for i in range(1, len(values) + 1)] == [values[-i] for i in
+                                                                 range(1, len(values) + 1)]
+        for start in (0, 1, len(values) // 2, len(values)):
+            assert block[start:] == list(values[start:])
+        assert list(block) == list(values)
+        for beyond in (len(values), -len(values) - 1):
+            with pytest.raises(IndexError):
+                block[beyond]
+        again = pickle.loads(pickle.dumps(block, 3))
+        assert again == block and list(again) == list(values)
+        # The keys of a block's arrays, as of its values one by one.
+        docs = list(range(5, 5 + 3 * len(values), 3))
+        lengths = np.frombuffer(block.lengths, block.lengths.typecode).astype(np.int64)
+        assert packed.keys_of(np.array(docs), lengths, np.frombuffer(block.blob, np.uint8)
+                              ).tolist() == packed.keys(docs, list(values)).tolist()
+
+
+def test_smallest_picks_the_narrowest_unsigned_type() -> None:
+    assert packed.smallest([0, 255]).typecode == "B"
+    assert packed.smallest([3, 256]).typecode == "H"
+    assert packed.smallest([65_536]).typecode == "I"
+    assert packed.smallest([]).typecode == "B"
+    assert list(packed.smallest([7, 70_000, 1])) == [7, 70_000, 1]
