@@ -152,14 +152,16 @@ class Run(qcore.Query):
         return scorer, out
 
 
-#: Candidates from which a run's positions are intersected as arrays, all at once.
+#: Documents of a run's rarest word from which the run's positions are intersected as
+#: arrays, all at once (``_bulk_counts``); below it, candidate by candidate.
 BULK = 96
 
 
 def _packed_counts(ids: list[int], first: dict[int, bytes], leaves: list,
                    offsets: list[int]) -> dict[int, int]:
-    """Return {docnum: run count} for the candidates `ids` of the rarest word, whose
-    PackedPositions values are `first`; `leaves` are the other words' postings.
+    """Return {docnum: run count} for the candidates `ids` of the rarest word (fewer
+    than BULK), whose PackedPositions values are `first`; `leaves` are the other words'
+    postings.
 
     A word at a time, each candidate keeps the positions of the word last intersected
     that still begin a run; moving to the next word shifts them by the two words'
@@ -173,8 +175,6 @@ def _packed_counts(ids: list[int], first: dict[int, bytes], leaves: list,
     """
     if not leaves:
         return {d: len(view(first[d])) for d in ids}
-    if len(ids) >= BULK:
-        return _bulk_counts(keys(ids, list(map(first.__getitem__, ids))), leaves, offsets)
     starts: dict[int, int | set[int] | bytes] = dict(zip(ids, map(first.__getitem__, ids)))
     before = offsets[0]
     for m, offset in zip(leaves, offsets[1:]):
