@@ -408,19 +408,30 @@ def _match(snap: Snapshot, req: SearchRequest, q: str,
     return Matched(sort, ordered, scores, facets, compiled.needles, total, others)
 
 
+#: Scores equal to this many decimals rank as ties, then by id. A score's last bits follow
+#: the order Whoosh adds a query's parts in, which it shapes by each segment's document
+#: frequencies: without this, identical notices (scaled-corpus copies at 66,730) came out
+#: in different orders from two builds of the same sources (``bench/RESULTS.md``).
+TIE_DECIMALS = 9
+
+
 def _best(hits: list[int], scores: dict[int, float], ids: list, window: int) -> list[int]:
-    """Return the first `window` hits by score, then id: those of a full sort, cheaper.
+    """Return the first `window` hits by score (to TIE_DECIMALS), then id: those of a
+    full sort, cheaper.
 
     Only hits scoring at least the window-th best score can be among them, so only
     those are sorted (ties at that score included, then cut).
     """
     def key(n: int) -> tuple[float, str]:
-        return -scores[n], ids[n]
+        return -round(scores[n], TIE_DECIMALS), ids[n]
 
     if window * 4 >= len(hits):  # most hits are in the window anyway
         return sorted(hits, key=key)[:window]
-    cut = heapq.nlargest(window, map(scores.__getitem__, hits))[-1]
-    return sorted((n for n in hits if scores[n] >= cut), key=key)[:window]
+    # Rounding keeps order, so the window's hits all score at least the rounded cut less
+    # half a unit of its last decimal; a few more may, and sort after them.
+    cut = round(heapq.nlargest(window, map(scores.__getitem__, hits))[-1], TIE_DECIMALS)
+    floor = cut - 10.0 ** -TIE_DECIMALS
+    return sorted((n for n in hits if scores[n] >= floor), key=key)[:window]
 
 
 def _run(snap: Snapshot, req: SearchRequest, q: str,

@@ -132,6 +132,22 @@ def test_the_best_window_is_the_head_of_a_full_sort() -> None:
         assert _best(hits, scores, ids, window) == full[:window]
 
 
+def test_scores_equal_but_for_their_last_bits_rank_by_id() -> None:
+    # Ten copies of one law at 66,730 scored 42.4057... in every build, but their last
+    # bits followed how each build split notices into segments, and so did their order.
+    from search_service.searcher import _best
+
+    base = 42.40570012345678
+    hits = list(range(30))
+    ids = [f"law-{n:02d}" for n in reversed(hits)]  # docnum order is the reverse of id order
+    for build in range(4):
+        scores = {n: base + (n * (build + 1) % 7) * 2e-15 for n in hits}  # ulps apart
+        scores[29] = base - 1e-6  # a truly lower score stays last
+        for window in (1, 5, 29, 30):
+            got = _best(hits, scores, ids, window)
+            assert got == ([n for n in reversed(hits) if n != 29] + [29])[:window], (build, window)
+
+
 def test_total_counts_every_hit_while_only_the_page_is_ordered(small_searcher) -> None:
     # 24 of the 38 notices hold 法律 (substring count over the folded records).
     whole = small_searcher.search(SearchRequest(q="法律", size=100))
