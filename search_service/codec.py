@@ -126,7 +126,8 @@ class PostingsWriter(W3PostingsWriter):
         if not self._blockcount:
             postfile.write(WHOOSH3_HEADER_MAGIC)
         self._terminfo.add_block(self)
-        if type(self._format) is PackedPositions and not self._byteids:
+        if (type(self._format) is PackedPositions and not self._byteids
+                and len(self._ids) >= PACKED_FROM):
             data = self._packed_data()
         else:
             data = (self._mini_ids(), self._mini_weights(), self._mini_values())
@@ -150,17 +151,14 @@ class PostingsWriter(W3PostingsWriter):
         """Return a PackedPositions block as arrays: id deltas, weights and `Values`.
 
         The same deltas, weights and values as W3's tuples (Whoosh's matchers read
-        either), in three buffers rather than an object per posting. A block of fewer
-        than PACKED_FROM postings keeps W3's tuples: an array's pickle costs ~50 bytes.
+        either), in three buffers rather than an object per posting. Only for blocks of
+        PACKED_FROM postings or more: an array's pickle costs ~50 bytes.
         """
-        ids = self._ids
-        if len(ids) < PACKED_FROM:
-            return self._mini_ids(), self._mini_weights(), self._mini_values()
         weights = self._mini_weights()
         if type(weights) is tuple:  # neither all 1.0 nor all the same: kept exactly
             source = self._weights
             weights = array(source.typecode if type(source) is array else "d", weights)
-        return smallest(delta_encode(ids)), weights, Values.of(self._values)
+        return smallest(delta_encode(self._ids)), weights, Values.of(self._values)
 
 
 class PerDocWriter(W3PerDocWriter):

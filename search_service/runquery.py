@@ -387,20 +387,10 @@ def keys_for(m: matching.Matcher, wanted: np.ndarray | None = None) -> np.ndarra
             return keys(ids, values)
         found = values_for(m, wanted.tolist())
         return keys(list(found), list(found.values()))
-    want = [] if wanted is None else wanted.tolist()
     deltas: list[np.ndarray] = []
     lengths: list[np.ndarray] = []
     blobs: list[bytes] = []
-    i, count = 0, len(want)
-    while m.is_active() and (wanted is None or i < count):
-        maxid = m._maxid
-        if wanted is not None:
-            if maxid < want[i]:
-                m._next_block()
-                continue
-            i = bisect_right(want, maxid, i)
-        if m._data is None:
-            m._read_data()
+    for _ in _blocks(m, None if wanted is None else wanted.tolist()):
         raw, _, values = m._data
         if type(values) is Values:
             deltas.append(np.frombuffer(raw, raw.typecode))
@@ -410,8 +400,6 @@ def keys_for(m: matching.Matcher, wanted: np.ndarray | None = None) -> np.ndarra
             deltas.append(np.array(raw, np.int64))
             lengths.append(np.fromiter(map(len, values), np.int64, len(values)))
             blobs.append(b"".join(values))
-        m._i = m._blocklength
-        m._next_block()
     if not deltas:
         return np.zeros(0, np.int64)
     # Each block's deltas start from 0: a running sum over all of them, less what the
@@ -442,20 +430,13 @@ def _wanted(m: W3LeafMatcher, wanted: list[int], attribute: str, read) -> dict:
     the block (building it costs about as much as bisecting for a quarter of a block).
     """
     out: dict = {}
-    i, count = 0, len(wanted)
-    while m.is_active() and i < count:
-        if m._maxid < wanted[i]:
-            m._next_block()
-            continue
-        if m._data is None:
-            m._read_data()
+    for i, end in _blocks(m, wanted):
         raw = m._data[0]
         ids = raw if m._byteids else tuple(accumulate(raw))
         if getattr(m, attribute) is None:
             read()
         items = getattr(m, attribute)
         first = m._i
-        end = bisect_right(wanted, ids[-1], i)
         if (end - i) * _DENSE < len(ids) - first:
             for d in wanted[i:end]:
                 k = bisect_left(ids, d, first)
@@ -468,8 +449,25 @@ def _wanted(m: W3LeafMatcher, wanted: list[int], attribute: str, read) -> dict:
                 found = block.get(d)
                 if found is not None:
                     out[d] = found
+    return out
+
+
+def _blocks(m: W3LeafMatcher, wanted: list[int] | None) -> Iterator[tuple[int, int]]:
+    """Stop at each block of m that can hold a wanted docnum (sorted; None: every block),
+    its data read, and yield the range [i, end) of `wanted` it spans. Consumes m.
+
+    Blocks that end before the next wanted docnum are skipped on their headers alone.
+    """
+    i, count = 0, 0 if wanted is None else len(wanted)
+    while m.is_active() and (wanted is None or i < count):
+        maxid = m._maxid
+        if wanted is not None and maxid < wanted[i]:
+            m._next_block()
+            continue
+        end = count if wanted is None else bisect_right(wanted, maxid, i)
+        if m._data is None:
+            m._read_data()
+        yield i, end
         i = end
         m._i = m._blocklength
         m._next_block()
-    return out
-
