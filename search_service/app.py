@@ -185,7 +185,7 @@ def create_app(settings: Settings | None = None,
         searcher = NoticeSearcher(
             IndexHome(settings.index_dir), settings.reload_interval, background=True,
             synonyms=SynonymWatcher(settings.dict_dir / "synonyms.txt", settings.reload_interval),
-            cache_size=settings.cache_size)
+            cache_size=settings.cache_size, warm=settings.warm)
     app = falcon.App()
     json_handler = falcon.media.JSONHandler(dumps=orjson.dumps, loads=orjson.loads)
     app.req_options.media_handlers[falcon.MEDIA_JSON] = json_handler

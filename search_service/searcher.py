@@ -12,6 +12,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
+from pathlib import Path
 
 import numpy as np
 from whoosh import query as wq
@@ -31,6 +32,7 @@ from .schema import from_stored, title_key
 from .store import IndexHome
 from .synonyms import SynonymTable, SynonymWatcher
 from .textnorm import normalise
+from .warm import warm_directory
 
 log = logging.getLogger(__name__)
 
@@ -105,9 +107,13 @@ class SearchRequest:
 class Snapshot:
     """One open generation: a Whoosh searcher, its columns and its spelling corrector."""
 
-    def __init__(self, home: IndexHome, background: bool = False):
+    def __init__(self, home: IndexHome, background: bool = False, warm: float = 0.0):
         self.name = home.current_name() or ""
         self.index = home.open()
+        # Before anything reads it: the columns below, then the first searches, would
+        # otherwise page the index in a fault at a time (warm.py).
+        #: Bytes of the generation's files read into the page cache on opening.
+        self.warmed = warm_directory(Path(self.index.storage.folder), warm)
         self.searcher: Searcher = self.index.searcher(weighting=WEIGHTING)
         self.table = DocTable.load(self.searcher.reader())
         self.scorer = BulkScorer(self.searcher)
@@ -211,8 +217,10 @@ class NoticeSearcher:
 
     def __init__(self, home: IndexHome, reload_interval: float = 1.0,
                  background: bool = False, synonyms: SynonymWatcher | None = None,
-                 cache_size: int = 0):
+                 cache_size: int = 0, warm: float = 0.0):
         self.home = home
+        #: Share of available memory a newly opened generation is read into (warm.py).
+        self.warm = warm
         self.reload_interval = reload_interval
         self.background = background
         self.synonyms = synonyms
@@ -236,19 +244,19 @@ class NoticeSearcher:
         with self._lock:
             snap = self._snapshot
             if snap is None:
-                snap = self._snapshot = Snapshot(self.home, self.background)
+                snap = self._snapshot = Snapshot(self.home, self.background, self.warm)
             elif not self._opening and not snap.is_current(self.home):
                 if self.background:
                     self._opening = True
                     threading.Thread(target=self._open_next, daemon=True).start()
                 else:
-                    snap = self._snapshot = Snapshot(self.home)
+                    snap = self._snapshot = Snapshot(self.home, warm=self.warm)
             self._checked = now
             return snap
 
     def _open_next(self) -> None:
         try:
-            snap = Snapshot(self.home, background=True)
+            snap = Snapshot(self.home, background=True, warm=self.warm)
         except Exception:  # the old generation is still served; the next check retries
             log.exception("could not open the new generation")
             snap = None

@@ -35,6 +35,9 @@ SETTINGS = (
             "Seconds an indexing run waits for another run's lock before giving up (exit 3)."),
     Setting("SEARCH_SERVICE_RJIEBA", "1",
             "1: cut runs of ideographs with rjieba (jieba's tokens, ~6x faster); 0: jieba only."),
+    Setting("SEARCH_SERVICE_WARM", "0.5",
+            "Share of available memory a worker reads the served index into when it opens "
+            "it, so first searches do not wait for the disk; 0: none."),
 )
 
 
@@ -51,6 +54,7 @@ class Settings:
     cache_size: int
     lock_timeout: float
     rjieba: bool
+    warm: float
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -67,6 +71,7 @@ class Settings:
             "cache_size": int(raw["SEARCH_SERVICE_CACHE_SIZE"]),
             "lock_timeout": float(raw["SEARCH_SERVICE_LOCK_TIMEOUT"]),
             "rjieba": raw["SEARCH_SERVICE_RJIEBA"].strip() != "0",
+            "warm": float(raw["SEARCH_SERVICE_WARM"]),
         }
         names = {f.name for f in fields(cls)}
         values.update({k: v for k, v in overrides.items() if k in names and v is not None})
