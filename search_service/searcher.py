@@ -107,13 +107,9 @@ class SearchRequest:
 class Snapshot:
     """One open generation: a Whoosh searcher, its columns and its spelling corrector."""
 
-    def __init__(self, home: IndexHome, background: bool = False, warm: float = 0.0):
+    def __init__(self, home: IndexHome, background: bool = False):
         self.name = home.current_name() or ""
         self.index = home.open()
-        # Before anything reads it: the columns below, then the first searches, would
-        # otherwise page the index in a fault at a time (warm.py).
-        #: Bytes of the generation's files read into the page cache on opening.
-        self.warmed = warm_directory(Path(self.index.storage.folder), warm)
         self.searcher: Searcher = self.index.searcher(weighting=WEIGHTING)
         self.table = DocTable.load(self.searcher.reader())
         self.scorer = BulkScorer(self.searcher)
@@ -221,6 +217,8 @@ class NoticeSearcher:
         self.home = home
         #: Share of available memory a newly opened generation is read into (warm.py).
         self.warm = warm
+        #: Bytes of the served generation's files read in when it was opened.
+        self.warmed = 0
         self.reload_interval = reload_interval
         self.background = background
         self.synonyms = synonyms
@@ -244,19 +242,24 @@ class NoticeSearcher:
         with self._lock:
             snap = self._snapshot
             if snap is None:
-                snap = self._snapshot = Snapshot(self.home, self.background, self.warm)
+                # In the background when serving: this is a request's time, and a worker
+                # that takes longer than gunicorn's timeout over it is killed.
+                self._warm(wait=not self.background)
+                snap = self._snapshot = Snapshot(self.home, self.background)
             elif not self._opening and not snap.is_current(self.home):
                 if self.background:
                     self._opening = True
                     threading.Thread(target=self._open_next, daemon=True).start()
                 else:
-                    snap = self._snapshot = Snapshot(self.home, warm=self.warm)
+                    self._warm(wait=True)
+                    snap = self._snapshot = Snapshot(self.home)
             self._checked = now
             return snap
 
     def _open_next(self) -> None:
         try:
-            snap = Snapshot(self.home, background=True, warm=self.warm)
+            self._warm(wait=True)  # the old generation is served meanwhile
+            snap = Snapshot(self.home, background=True)
         except Exception:  # the old generation is still served; the next check retries
             log.exception("could not open the new generation")
             snap = None
@@ -264,6 +267,22 @@ class NoticeSearcher:
             if snap is not None:
                 self._snapshot = snap
             self._opening = False
+
+    def _warm(self, wait: bool) -> None:
+        """Read the served generation into the page cache, before opening it (warm.py):
+        the columns a snapshot loads, then the first searches, would otherwise page it
+        in a fault at a time."""
+        name = self.home.current_name()
+        if self.warm <= 0 or name is None:
+            return
+        if wait:
+            self._read_in(self.home.root / name)
+        else:
+            threading.Thread(target=self._read_in, args=(self.home.root / name,),
+                             daemon=True).start()
+
+    def _read_in(self, path: Path) -> None:
+        self.warmed = warm_directory(path, self.warm)
 
     def search(self, req: SearchRequest) -> dict[str, object]:
         """Return the contract's search response, with a correction when one is found."""
