@@ -176,16 +176,21 @@ def _unexpected(req: falcon.Request, resp: falcon.Response, exc: Exception,
         title="Internal error", description="The service failed; the error has been logged.")
 
 
+def serving_searcher(settings: Settings) -> NoticeSearcher:
+    """The searcher a served app answers from: generations opened in the background."""
+    return NoticeSearcher(
+        IndexHome(settings.index_dir), settings.reload_interval, background=True,
+        synonyms=SynonymWatcher(settings.dict_dir / "synonyms.txt", settings.reload_interval),
+        cache_size=settings.cache_size, warm=settings.warm)
+
+
 def create_app(settings: Settings | None = None,
                searcher: NoticeSearcher | None = None) -> falcon.App:
     """Build the WSGI app; loads jieba's dictionaries now (before any fork)."""
     settings = settings or Settings.from_env()
     analysis.load_dictionaries(settings.dict_dir, rjieba=settings.rjieba)
     if searcher is None:
-        searcher = NoticeSearcher(
-            IndexHome(settings.index_dir), settings.reload_interval, background=True,
-            synonyms=SynonymWatcher(settings.dict_dir / "synonyms.txt", settings.reload_interval),
-            cache_size=settings.cache_size, warm=settings.warm)
+        searcher = serving_searcher(settings)
     app = falcon.App()
     json_handler = falcon.media.JSONHandler(dumps=orjson.dumps, loads=orjson.loads)
     app.req_options.media_handlers[falcon.MEDIA_JSON] = json_handler

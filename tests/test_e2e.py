@@ -12,6 +12,7 @@ from __future__ import annotations
 import fcntl
 import json
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -170,11 +171,17 @@ def index_dir(tmp_path_factory: pytest.TempPathFactory, raw_dir: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def server(index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real gunicorn (2 workers) serving index_dir; yields its base URL."""
+def running(index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[served.Server]:
+    """A real gunicorn (2 workers) serving index_dir."""
     log_path = tmp_path_factory.mktemp("e2e-log") / "server.log"
-    with served.gunicorn(index_dir, log_path, reload_interval="0.5") as running:
-        yield running.base
+    with served.gunicorn(index_dir, log_path, reload_interval="0.5") as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def server(running: served.Server) -> str:
+    """The base URL of the running gunicorn."""
+    return running.base
 
 
 # --------------------------------------------------------------------------- 1. basics
@@ -185,6 +192,22 @@ def test_health_counts_every_raw_file(server: str) -> None:
     assert body["status"] == "ok"
     assert body["documents"] == RAW_COUNT
     assert isinstance(body["generation"], str) and body["generation"]
+
+
+def test_each_worker_opens_the_index_before_taking_requests(running: served.Server) -> None:
+    # serve.open_index: opening inside the first request counted against gunicorn's
+    # timeout. Each worker logs the generation it opened, with its notices.
+    get_ok(running.base, "/health")
+
+    def both_opened() -> list[tuple[str, str, str]] | None:
+        found = re.findall(r"worker (\d+) opened generation (\S+) \((\d+) notices\)",
+                           running.log_path.read_text(encoding="utf-8", errors="replace"))
+        return found if len(found) >= 2 else None
+
+    opened = wait_for(both_opened, timeout=30)
+    assert opened, running.log()
+    assert len({pid for pid, _, _ in opened}) == 2  # both workers, once each
+    assert {count for _, _, count in opened} == {str(RAW_COUNT)}
 
 
 def test_sample_is_first_hit_for_its_topic(server: str) -> None:
